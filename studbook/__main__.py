@@ -1,0 +1,3 @@
+from studbook.cli import main
+
+main()

@@ -1,0 +1,265 @@
+"""Animal and event commands: animal add/list/show/update, birth, transfer, death, release, ltf, history, pedigree."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+import click
+
+from .app import AppContext, cli, pass_app
+from .output import emit, emit_object, format_option, message, warnings
+
+SEX = click.Choice(["M", "F", "U"], case_sensitive=False)
+
+
+@cli.group()
+def animal() -> None:
+    """Animals: add founders and historical records, list, show, update flags."""
+
+
+@animal.command("add")
+@click.option("--id", "studbook_id", required=True, help="Studbook ID (text; '001' and '1' differ).")
+@click.option("--sex", type=SEX, required=True)
+@click.option("--birth-date", required=True, help="YYYY-MM-DD, YYYY-MM or YYYY; ~ for an estimate.")
+@click.option("--at", "at", required=True, help="Institution of birth (or of capture, with --wild-born).")
+@click.option("--sire", multiple=True, help="Sire ID, UNK or WILD; or ID:P several times (MULT).")
+@click.option("--dam", multiple=True, help="Dam ID, UNK or WILD; or ID:P several times (MULT).")
+@click.option("--wild-born", is_flag=True, help="Wild-born founder: parents WILD, first event a capture at --at.")
+@click.option("--capture-date", help="Date of capture of a wild-born animal (default: the birth date).")
+@click.option("--name", "house_name", help="House name.")
+@click.option("--rearing", type=click.Choice(["parent", "hand", "mixed", "unknown"]), default="unknown", show_default=True)
+@click.option("--local-id", help="The institution's accession number.")
+@pass_app
+def animal_add(app: AppContext, studbook_id: str, sex: str, birth_date: str, at: str, sire: tuple[str, ...],
+               dam: tuple[str, ...], wild_born: bool, capture_date: str | None, house_name: str | None,
+               rearing: str, local_id: str | None) -> None:
+    """Register a founder or a historical animal."""
+    from ..services.animals import add_animal, parse_parent
+
+    with app.session(write=True) as session:
+        animal_, warns = add_animal(
+            session, studbook_id, sex=sex.upper(), birth_date=birth_date, at=at,
+            sire=parse_parent(list(sire), "sire") if sire else None,
+            dam=parse_parent(list(dam), "dam") if dam else None,
+            wild_born=wild_born, capture_date=capture_date, house_name=house_name, rearing=rearing, local_id=local_id,
+        )
+        sid = animal_.studbook_id
+    warnings(warns)
+    message(f"Added animal {sid}.")
+
+
+@animal.command("list")
+@click.option("--alive", is_flag=True, help="Only living animals.")
+@click.option("--at", "at", help="Only animals now at this institution.")
+@click.option("--sex", type=SEX)
+@format_option
+@pass_app
+def animal_list(app: AppContext, alive: bool, at: str | None, sex: str | None, fmt: str) -> None:
+    """List animals with their derived status and location."""
+    from ..services.animals import animal_rows
+
+    with app.session() as session:
+        rows = [asdict(r) for r in animal_rows(session, alive=alive, at=at, sex=sex.upper() if sex else None)]
+    emit(rows, fmt, title=f"Animals ({len(rows)})")
+
+
+@animal.command("show")
+@click.argument("studbook_id")
+@format_option
+@pass_app
+def animal_show(app: AppContext, studbook_id: str, fmt: str) -> None:
+    """Show one animal: master record, status, local IDs, offspring."""
+    from ..services.animals import show_animal
+
+    with app.session() as session:
+        d = show_animal(session, studbook_id)
+    obj: dict[str, Any] = asdict(d.row)
+    obj.update(rearing=d.rearing, artificial_insemination=d.artificial_insemination,
+               local_ids=[f"{k}:{v}" for k, v in d.local_ids.items()], offspring=d.offspring,
+               notes=d.notes, health_notes=d.health_notes)
+    if fmt == "json":
+        obj["history"] = [asdict(h) for h in d.history]
+    emit_object(obj, fmt, title=f"Animal {d.row.studbook_id}")
+
+
+@animal.command("update")
+@click.argument("studbook_id")
+@click.option("--name", "house_name", help="House name.")
+@click.option("--rearing", type=click.Choice(["parent", "hand", "mixed", "unknown"]))
+@click.option("--exclude/--include", "exclude_from_analysis", default=None, help="Exclude from genetic analysis.")
+@click.option("--do-not-breed/--may-breed", "do_not_breed", default=None)
+@click.option("--contracepted/--not-contracepted", "contracepted", default=None)
+@click.option("--hybrid-suspect/--not-hybrid-suspect", "hybrid_suspect", default=None)
+@click.option("--exclude-from-release/--release-ok", "exclude_from_release", default=None)
+@click.option("--health-notes")
+@click.option("--notes")
+@pass_app
+def animal_update(app: AppContext, studbook_id: str, **changes: Any) -> None:
+    """Change an animal's flags, house name, rearing or notes (audited)."""
+    from ..errors import InvalidInputError
+    from ..services.animals import set_flags
+
+    changes = {k: v for k, v in changes.items() if v is not None}
+    if not changes:
+        raise InvalidInputError("nothing to change", "give at least one option, e.g. --do-not-breed")
+    with app.session(write=True) as session:
+        set_flags(session, studbook_id, changes)
+    message(f"Updated animal {studbook_id}: {', '.join(sorted(changes))}.")
+
+
+@cli.command()
+@click.option("--dam", required=True, help="Dam studbook ID.")
+@click.option("--sire", multiple=True, required=True, help="Sire ID or UNK; or ID:P once per candidate (MULT).")
+@click.option("--date", "date", required=True, help="Birth date (YYYY-MM-DD; YYYY-MM, YYYY or ~ if unsure).")
+@click.option("--at", "at", required=True, help="Institution where the litter was born.")
+@click.option("--cub", "cubs", multiple=True, required=True, help="Sex of each cub: M, F or U (repeat per cub).")
+@click.option("--name", "names", multiple=True, help="House name of each cub, in --cub order.")
+@click.option("--rearing", type=click.Choice(["parent", "hand", "mixed", "unknown"]), default="parent", show_default=True)
+@click.option("--ai", is_flag=True, help="Conceived by artificial insemination.")
+@format_option
+@pass_app
+def birth(app: AppContext, dam: str, sire: tuple[str, ...], date: str, at: str, cubs: tuple[str, ...],
+          names: tuple[str, ...], rearing: str, ai: bool, fmt: str) -> None:
+    """Register a litter; assigns and prints the next studbook IDs."""
+    from ..services.animals import parse_parent
+    from ..services.events import register_birth
+
+    with app.session(write=True) as session:
+        result = register_birth(session, dam=dam, sire=parse_parent(list(sire), "sire"), date=date, at=at,
+                                cubs=list(cubs), rearing=rearing, artificial_insemination=ai, names=list(names) or None)
+    warnings(result.warnings)
+    if fmt == "table":
+        message(f"Registered litter of {len(result.studbook_ids)} at {result.institution} on {result.date} "
+                f"(dam {result.dam}, sire {result.sire}).")
+        for sid, sex in zip(result.studbook_ids, cubs):
+            click.echo(f"{sid}\t{sex.upper()}")
+    else:
+        emit([{"studbook_id": s, "sex": x.upper(), "dam": result.dam, "sire": result.sire, "date": result.date,
+               "institution": result.institution} for s, x in zip(result.studbook_ids, cubs)], fmt)
+
+
+def _event_done(result: Any) -> None:
+    warnings(result.warnings)
+    where = f" {result.from_institution} -> {result.institution}" if result.from_institution else (
+        f" at {result.institution}" if result.institution else "")
+    message(f"Recorded {result.event} of {result.studbook_id} on {result.date}{where}.")
+
+
+@cli.command()
+@click.argument("studbook_id")
+@click.option("--to", "to", required=True, help="Receiving institution code.")
+@click.option("--date", "date", required=True)
+@click.option("--loan", is_flag=True, help="The move is a loan (ownership stays with the sender).")
+@click.option("--from", "from_code", help="Sending institution (checked against the animal's current one).")
+@click.option("--local-id", help="Accession number at the receiving institution.")
+@pass_app
+def transfer(app: AppContext, studbook_id: str, to: str, date: str, loan: bool, from_code: str | None,
+             local_id: str | None) -> None:
+    """Move an animal from its current institution to another."""
+    from ..services.events import transfer as do_transfer
+
+    with app.session(write=True) as session:
+        result = do_transfer(session, studbook_id, to=to, date=date, loan=loan, from_code=from_code, local_id=local_id)
+    _event_done(result)
+
+
+@cli.command()
+@click.argument("studbook_id")
+@click.option("--date", "date", required=True)
+@click.option("--cause", help="Cause of death.")
+@pass_app
+def death(app: AppContext, studbook_id: str, date: str, cause: str | None) -> None:
+    """Record a death."""
+    from ..services.events import death as do_death
+
+    with app.session(write=True) as session:
+        result = do_death(session, studbook_id, date=date, cause=cause)
+    _event_done(result)
+
+
+@cli.command()
+@click.argument("studbook_id")
+@click.option("--date", "date", required=True)
+@click.option("--site", required=True, help="Release site, e.g. 'Lazovsky Zapovednik'.")
+@pass_app
+def release(app: AppContext, studbook_id: str, date: str, site: str) -> None:
+    """Record a release to the wild."""
+    from ..services.events import release as do_release
+
+    with app.session(write=True) as session:
+        result = do_release(session, studbook_id, date=date, site=site)
+    _event_done(result)
+
+
+@cli.command()
+@click.argument("studbook_id")
+@click.option("--date", "date", required=True)
+@pass_app
+def ltf(app: AppContext, studbook_id: str, date: str) -> None:
+    """Record that an animal is lost to follow-up."""
+    from ..services.events import lost_to_follow_up
+
+    with app.session(write=True) as session:
+        result = lost_to_follow_up(session, studbook_id, date=date)
+    _event_done(result)
+
+
+@cli.command()
+@click.argument("studbook_id")
+@format_option
+@pass_app
+def history(app: AppContext, studbook_id: str, fmt: str) -> None:
+    """The life events of an animal, in order."""
+    from ..services.animals import history as get_history
+
+    with app.session() as session:
+        rows = [asdict(h) for h in get_history(session, studbook_id)]
+    emit(rows, fmt, title=f"History of {studbook_id}")
+
+
+@cli.command()
+@click.argument("studbook_id")
+@click.option("--generations", type=int, default=3, show_default=True)
+@format_option
+@pass_app
+def pedigree(app: AppContext, studbook_id: str, generations: int, fmt: str) -> None:
+    """A tree of an animal's ancestors."""
+    from ..services.animals import pedigree_tree
+
+    with app.session() as session:
+        tree = pedigree_tree(session, studbook_id, generations)
+    if fmt == "json":
+        import json
+
+        click.echo(json.dumps(asdict(tree), indent=2, ensure_ascii=False))
+        return
+    if fmt == "csv":
+        rows: list[dict[str, Any]] = []
+
+        def walk(node: Any, depth: int) -> None:
+            rows.append({"generation": depth, "role": node.role, "id": node.label, "sex": node.sex, "birth": node.birth})
+            for p in node.parents:
+                walk(p, depth + 1)
+
+        walk(tree, 0)
+        emit(rows, "csv")
+        return
+    from rich.tree import Tree
+
+    from .output import console
+
+    def label(node: Any) -> str:
+        sym = {"M": "♂", "F": "♀"}.get(node.sex or "", "")
+        if node.studbook_id is None:
+            return f"[dim]{node.role}: {node.label}[/dim]"
+        role = "" if node.role == "animal" else f"{node.role}: "
+        return f"{role}[bold]{node.label}[/bold] {sym} b. {node.birth}"
+
+    def build(t: Any, node: Any) -> None:
+        for p in node.parents:
+            build(t.add(label(p)), p)
+
+    root = Tree(label(tree))
+    build(root, tree)
+    console().print(root)

@@ -1,0 +1,62 @@
+"""The root ``studbook`` group: global options and the context object."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import click
+
+from .. import __version__
+
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+@dataclass
+class AppContext:
+    db: str | None
+    user: str | None
+    debug: bool
+
+    @property
+    def url(self) -> str:
+        from ..db import resolve_url
+
+        return resolve_url(self.db)
+
+    def username(self) -> str:
+        from ..audit import current_user
+
+        return current_user(self.user)
+
+    @contextmanager
+    def session(self, *, write: bool = False, check_schema: bool = True) -> Iterator[Any]:
+        """One transaction for the whole command."""
+        from ..db import session_scope
+
+        ctx = click.get_current_context()
+        command = " ".join(ctx.command_path.split()[1:]) or None
+        with session_scope(self.url, write=write, user=self.username(), command=command,
+                           check_schema=check_schema) as session:
+            yield session
+
+
+pass_app = click.make_pass_decorator(AppContext)
+
+
+@click.group(context_settings=CONTEXT_SETTINGS)
+@click.option("--db", envvar="STUDBOOK_DB", metavar="URL_OR_PATH",
+              help="Database: a file path (SQLite) or a SQLAlchemy URL such as "
+                   "postgresql+psycopg://user@host/db. Env STUDBOOK_DB; default ./studbook.db.")
+@click.option("--user", envvar="STUDBOOK_USER", help="Who is writing (audit log). Env STUDBOOK_USER; default the OS login.")
+@click.option("--debug", is_flag=True, help="Show the traceback of unexpected errors.")
+@click.version_option(__version__, prog_name="studbook")
+@click.pass_context
+def cli(ctx: click.Context, db: str | None, user: str | None, debug: bool) -> None:
+    """studbook: records, genetics and breeding decisions for a captive-breeding studbook."""
+    ctx.obj = AppContext(db=db, user=user, debug=debug)
+
+
+from . import records  # noqa: E402,F401  (registers the record commands)

@@ -1,0 +1,121 @@
+"""Rendering: rich tables for people, CSV/JSON for machines (stdout only)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeVar
+
+import click
+
+F = TypeVar("F", bound=Callable[..., Any])
+FORMATS = ("table", "csv", "json")
+_DANGEROUS = ("=", "+", "-", "@", "\t", "\r", "\0")
+
+
+def format_option(f: F) -> F:
+    return click.option(
+        "--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
+        help="table for people; csv or json for machines (data only on stdout).",
+    )(f)
+
+
+def escape_cell(value: Any) -> Any:
+    """Neutralise spreadsheet formulas (OWASP/ASVS): prefix a quote to text starting with = + - @ tab CR NUL.
+
+    Plain numbers (e.g. -0.25) are left alone.
+    """
+    if isinstance(value, str) and value.startswith(_DANGEROUS):
+        try:
+            float(value)
+            return value
+        except ValueError:
+            return "'" + value
+    return value
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, (list, tuple)):
+        return ";".join(str(v) for v in value)
+    return value
+
+
+def emit(rows: Sequence[dict[str, Any]], fmt: str, *, title: str | None = None,
+         columns: Sequence[str] | None = None, out: Any = None) -> None:
+    """Write *rows* (dicts with the same keys) in the requested format."""
+    cols = list(columns or (rows[0].keys() if rows else []))
+    stream = out or sys.stdout
+    if fmt == "json":
+        stream.write(json.dumps(list(rows), ensure_ascii=False, indent=2, default=str) + "\n")
+    elif fmt == "csv":
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(cols)
+        for r in rows:
+            w.writerow([escape_cell(_plain(r.get(c))) for c in cols])
+        stream.write(buf.getvalue())
+    else:
+        from rich.table import Table
+
+        table = Table(title=title, show_lines=False)
+        for c in cols:
+            table.add_column(c.replace("_", " "))
+        for r in rows:
+            table.add_row(*("" if r.get(c) is None else str(_plain(r.get(c))) for c in cols))
+        console().print(table)
+        if not rows:
+            message("(no rows)")
+
+
+def emit_object(obj: dict[str, Any], fmt: str, *, title: str | None = None) -> None:
+    """One record: key/value table, a one-row CSV, or a JSON object."""
+    if fmt == "json":
+        sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=2, default=str) + "\n")
+    elif fmt == "csv":
+        emit([obj], "csv")
+    else:
+        from rich.table import Table
+
+        table = Table(title=title, show_header=False)
+        table.add_column("field", style="bold")
+        table.add_column("value")
+        for k, v in obj.items():
+            table.add_row(k.replace("_", " "), "" if v is None else str(_plain(v)))
+        console().print(table)
+
+
+_console = None
+_err_console = None
+
+
+def console() -> Any:
+    global _console
+    if _console is None:
+        from rich.console import Console
+
+        _console = Console()
+        if not _console.is_terminal:  # piped or captured: no wrapping of wide tables at 80 columns
+            _console = Console(width=200)
+    return _console
+
+
+def err_console() -> Any:
+    global _err_console
+    if _err_console is None:
+        from rich.console import Console
+
+        _err_console = Console(stderr=True)
+    return _err_console
+
+
+def message(text: str) -> None:
+    """A human message: always stderr."""
+    click.echo(text, err=True)
+
+
+def warnings(findings: Iterable[Any]) -> None:
+    for f in findings:
+        message(f"Warning: animal {f.studbook_id}: {f.message}" + (f" (hint: {f.hint})" if f.hint else ""))

@@ -1,0 +1,132 @@
+"""Studbook dates with a precision and an estimate flag.
+
+A studbook date is written ISO style with as much as is known:
+
+==============  =========  ====================================
+written         precision  possible days
+==============  =========  ====================================
+``2024-05-01``  ``D``      that day
+``2024-05``     ``M``      1 to 31 May 2024
+``2024``        ``Y``      1 Jan to 31 Dec 2024
+``~2024-05-01`` ``D`` +est that day +/- 30 days
+``~2024-05``    ``M`` +est May 2024 +/- 31 days
+``~2024``       ``Y`` +est 2024 +/- 365 days
+==============  =========  ====================================
+
+The precision codes follow SPARKS (blank/D = day, M = month, Y = year). Rules
+never treat a partial or estimated date as exact: they compare the *earliest* and
+*latest* possible day (``earliest``/``latest``). A rule reports an error only when
+the order is impossible for every possible day.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from .errors import InvalidInputError
+
+PRECISIONS = ("D", "M", "Y")
+ESTIMATE_MARGIN = {"D": timedelta(days=30), "M": timedelta(days=31), "Y": timedelta(days=365)}
+
+_PATTERN = re.compile(r"^(~)?(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
+
+
+@dataclass(frozen=True, order=True)
+class FuzzyDate:
+    """A date as recorded: the first possible day, a precision and an estimate flag."""
+
+    value: date
+    precision: str = "D"
+    estimated: bool = False
+
+    def __post_init__(self) -> None:
+        if self.precision not in PRECISIONS:
+            raise ValueError(f"precision must be one of {PRECISIONS}, not {self.precision!r}")
+
+    @classmethod
+    def parse(cls, text: str, *, what: str = "date") -> FuzzyDate:
+        """Parse ``2024-05-01``, ``2024-05``, ``2024`` with an optional leading ``~``.
+
+        Raises InvalidInputError naming *what* on anything else (31 February included).
+        """
+        raw = (text or "").strip()
+        m = _PATTERN.match(raw)
+        if not m:
+            raise InvalidInputError(
+                f"{what} {text!r} is not a date",
+                "write YYYY-MM-DD, YYYY-MM or YYYY, with a leading ~ for an estimate",
+            )
+        est, y, mo, d = m.groups()
+        year = int(y)
+        try:
+            if d is not None:
+                return cls(date(year, int(mo), int(d)), "D", bool(est))
+            if mo is not None:
+                return cls(date(year, int(mo), 1), "M", bool(est))
+            return cls(date(year, 1, 1), "Y", bool(est))
+        except ValueError as exc:
+            raise InvalidInputError(
+                f"{what} {text!r} is not a real calendar date ({exc})",
+                "check the day and month (e.g. 31 February does not exist)",
+            ) from None
+
+    @classmethod
+    def exact(cls, value: date) -> FuzzyDate:
+        return cls(value, "D", False)
+
+    @property
+    def _span_end(self) -> date:
+        if self.precision == "D":
+            return self.value
+        if self.precision == "M":
+            last = calendar.monthrange(self.value.year, self.value.month)[1]
+            return self.value.replace(day=last)
+        return self.value.replace(month=12, day=31)
+
+    @property
+    def earliest(self) -> date:
+        """First possible day."""
+        if self.estimated:
+            return self.value - ESTIMATE_MARGIN[self.precision]
+        return self.value
+
+    @property
+    def latest(self) -> date:
+        """Last possible day."""
+        if self.estimated:
+            return self._span_end + ESTIMATE_MARGIN[self.precision]
+        return self._span_end
+
+    @property
+    def is_exact(self) -> bool:
+        return self.precision == "D" and not self.estimated
+
+    def midpoint(self) -> date:
+        """Middle of the possible range (what a single-date export uses)."""
+        a, b = self.earliest, self.latest
+        return a + (b - a) // 2
+
+    def __str__(self) -> str:
+        prefix = "~" if self.estimated else ""
+        if self.precision == "D":
+            return prefix + self.value.isoformat()
+        if self.precision == "M":
+            return prefix + self.value.strftime("%Y-%m")
+        return prefix + f"{self.value.year:04d}"
+
+    # Comparisons used by the rules -----------------------------------------
+    def surely_before(self, other: FuzzyDate) -> bool:
+        """True when every possible day of self is before every possible day of other."""
+        return self.latest < other.earliest
+
+    def possibly_before(self, other: FuzzyDate) -> bool:
+        """True when some possible day of self is before some possible day of other."""
+        return self.earliest < other.latest
+
+
+def years_between(start: date, end: date) -> float:
+    """Age in decimal years (365.25-day years)."""
+    return (end - start).days / 365.25

@@ -1,0 +1,213 @@
+"""Engine, sessions, transactions and migrations.
+
+* ``--db`` takes a plain path (SQLite) or a SQLAlchemy URL (``postgresql+psycopg://``).
+* SQLite runs in WAL mode, ``synchronous=FULL``, with a busy timeout and foreign keys on.
+  Write transactions start with ``BEGIN IMMEDIATE`` so that two writers queue up
+  instead of failing half-way.
+* PostgreSQL write transactions take one transaction-level advisory lock, so
+  writers are serialised exactly as on SQLite: studbook IDs are never handed out
+  twice and no check can be invalidated by a concurrent write. Readers never wait.
+* The session is opened and committed in one place (``session_scope``): a command
+  is one transaction; any error rolls everything back.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+
+from .errors import DatabaseError, SchemaOutOfDateError
+
+DEFAULT_DB = "studbook.db"
+PG_WRITE_LOCK_KEY = 0x5354_4442  # "STDB": one advisory lock for all writers
+SQLITE_BUSY_TIMEOUT_MS = 60_000
+
+
+def resolve_url(db: str | None) -> str:
+    """Turn ``--db`` into a SQLAlchemy URL: a plain path means SQLite."""
+    db = db or os.environ.get("STUDBOOK_DB") or DEFAULT_DB
+    if "://" in db:
+        if db.startswith("postgresql://") or db.startswith("postgres://"):
+            db = "postgresql+psycopg://" + db.split("://", 1)[1]
+        return db
+    return "sqlite:///" + str(Path(db).expanduser().resolve())
+
+
+def is_sqlite(url: str) -> bool:
+    return url.startswith("sqlite")
+
+
+@lru_cache(maxsize=8)
+def make_engine(url: str) -> Engine:
+    """One engine per URL per process (cached)."""
+    if is_sqlite(url):
+        path = url.removeprefix("sqlite:///")
+        if path and path != ":memory:" and not Path(path).parent.exists():
+            raise DatabaseError(
+                f"cannot create the database {path}: folder {Path(path).parent} does not exist",
+                "create the folder first or give another --db path",
+            )
+        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+        _configure_sqlite(engine)
+    else:
+        engine = create_engine(url, pool_pre_ping=True)
+    return engine
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Take transaction control away from pysqlite so BEGIN IMMEDIATE works.
+        dbapi_connection.isolation_level = None
+        cur = dbapi_connection.cursor()
+        cur.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cur.execute("PRAGMA journal_mode = WAL")
+        cur.execute("PRAGMA synchronous = FULL")
+        cur.execute("PRAGMA foreign_keys = ON")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        mode = conn.get_execution_options().get("studbook_write", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if mode else "BEGIN")
+
+
+def migrations_dir() -> Path:
+    """Alembic scripts: inside the installed package, or ``migrations/`` of a checkout."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "migrations", here.parent / "migrations"):
+        if (candidate / "env.py").exists():
+            return candidate
+    raise DatabaseError("the migration scripts are missing from this installation",
+                        "reinstall studbook (pip install .)")
+
+
+def alembic_config(url: str) -> Any:
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(migrations_dir()))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return cfg
+
+
+def head_revision() -> str:
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    head = script.get_current_head()
+    assert head is not None
+    return head
+
+
+def current_revision(url: str) -> str | None:
+    """Revision of the database, or None when it has no schema yet."""
+    from alembic.runtime.migration import MigrationContext
+
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+    except OperationalError as exc:
+        raise DatabaseError(f"cannot open the database: {exc.orig}", _connect_hint(url)) from None
+
+
+def upgrade(url: str, revision: str = "head") -> None:
+    """Create or migrate the schema (alembic upgrade)."""
+    from alembic import command
+
+    engine = make_engine(url)
+    try:
+        with engine.begin() as conn:
+            cfg = alembic_config(url)
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, revision)
+    except OperationalError as exc:
+        raise DatabaseError(f"cannot migrate the database: {exc.orig}", _connect_hint(url)) from None
+
+
+def downgrade(url: str, revision: str) -> None:
+    from alembic import command
+
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        cfg = alembic_config(url)
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, revision)
+
+
+def require_head(url: str) -> None:
+    """Refuse to work on a database whose schema is missing or behind the code."""
+    current = current_revision(url)
+    head = head_revision()
+    if current is None:
+        raise SchemaOutOfDateError(
+            "the database has no studbook schema yet",
+            "run `studbook init` (or `studbook db upgrade`) first",
+        )
+    if current != head:
+        raise SchemaOutOfDateError(
+            f"the database schema is at revision {current}, this studbook expects {head}",
+            "run `studbook db upgrade`",
+        )
+
+
+def _connect_hint(url: str) -> str:
+    if is_sqlite(url):
+        return "check the --db path and that the file is a studbook database"
+    return "check the --db URL and that the PostgreSQL server is running"
+
+
+@contextmanager
+def session_scope(
+    url: str,
+    *,
+    write: bool = False,
+    user: str = "unknown",
+    command: str | None = None,
+    check_schema: bool = True,
+) -> Iterator[Session]:
+    """One command = one transaction.
+
+    Commits when the block ends normally; rolls back on any exception.
+    Write sessions are serialised (BEGIN IMMEDIATE / advisory lock).
+    """
+    from .audit import install_audit
+
+    if check_schema:
+        require_head(url)
+    engine = make_engine(url)
+    try:
+        conn = engine.connect()
+    except OperationalError as exc:
+        raise DatabaseError(f"cannot open the database: {exc.orig}", _connect_hint(url)) from None
+    try:
+        if write:
+            conn = conn.execution_options(studbook_write=True)
+        trans = conn.begin()
+        session = Session(bind=conn, autoflush=True)
+        session.info["user"] = user
+        session.info["command"] = command
+        if write:
+            install_audit(session)
+            if not is_sqlite(url):
+                session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PG_WRITE_LOCK_KEY})
+        try:
+            yield session
+            session.flush()
+            trans.commit()
+        except BaseException:
+            trans.rollback()
+            raise
+        finally:
+            session.close()
+    finally:
+        conn.close()

@@ -1,0 +1,91 @@
+"""One error hierarchy for the whole package.
+
+Every error carries a *reason* (what went wrong, naming the record), an optional
+*hint* (what to do about it) and an *exit code*. Library code raises these; only
+``studbook.cli`` turns them into text and an exit status.
+
+Exit codes: 0 ok, 1 domain/user error, 2 usage error (click), 3 database schema or
+connection, 4 conflict (concurrent writers, retries exhausted), 130 interrupted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    OK = 0
+    USER_ERROR = 1
+    USAGE = 2
+    DATABASE = 3
+    CONFLICT = 4
+    INTERRUPTED = 130
+
+
+class StudbookError(Exception):
+    """Base class: a reason, an optional hint and an exit code."""
+
+    exit_code: ExitCode = ExitCode.USER_ERROR
+
+    def __init__(self, reason: str, hint: str | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return self.reason if not self.hint else f"{self.reason} (hint: {self.hint})"
+
+
+class NotFoundError(StudbookError):
+    """A named record (animal, institution, plan...) does not exist."""
+
+
+class InvalidInputError(StudbookError):
+    """A value given by the user cannot be parsed or is out of range."""
+
+
+class ValidationError(StudbookError):
+    """A write would break a studbook rule. ``problems`` lists every finding."""
+
+    def __init__(
+        self, reason: str, hint: str | None = None, problems: Sequence[str] = ()
+    ) -> None:
+        super().__init__(reason, hint)
+        self.problems = list(problems)
+
+
+class PedigreeError(StudbookError):
+    """A pedigree cannot be built (cycle, missing parent, wrong sex...)."""
+
+    def __init__(
+        self, reason: str, hint: str | None = None, problems: Sequence[str] = ()
+    ) -> None:
+        super().__init__(reason, hint)
+        self.problems = list(problems)
+
+
+class ImportFormatError(StudbookError):
+    """An input file is malformed. ``problems`` lists every problem with its line."""
+
+    def __init__(
+        self, reason: str, hint: str | None = None, problems: Sequence[str] = ()
+    ) -> None:
+        super().__init__(reason, hint)
+        self.problems = list(problems)
+
+
+class ConflictError(StudbookError):
+    """A concurrent writer won; the command can be run again."""
+
+    exit_code = ExitCode.CONFLICT
+
+
+class DatabaseError(StudbookError):
+    """The database cannot be reached or its schema is not the expected one."""
+
+    exit_code = ExitCode.DATABASE
+
+
+class SchemaOutOfDateError(DatabaseError):
+    """The database schema is behind the code."""

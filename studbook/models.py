@@ -1,0 +1,232 @@
+"""Typed SQLAlchemy 2.x models: the studbook records.
+
+Structure and small invariants only; the studbook rules live in
+``studbook.rules`` (pure) and are applied by ``studbook.services``.
+Current location and alive/dead status are *derived* from events, never stored.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+SEXES = ("M", "F", "U")
+BIRTH_TYPES = ("captive", "wild", "unknown")
+PARENT_KINDS = ("ID", "UNK", "WILD", "MULT")
+REARINGS = ("parent", "hand", "mixed", "unknown")
+EVENT_KINDS = ("birth", "capture", "transfer", "death", "release", "ltf")
+PRECISIONS = ("D", "M", "Y")
+REGIONS = ("EAZA", "AZA", "EARAZA", "JAZA", "ZAA", "PAAZA", "ALPZA", "SEAZA", "WAZA", "OTHER")
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Species(Base):
+    """Biological parameters of the book's species (one row). Validation reads them."""
+
+    __tablename__ = "species"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    common_name: Mapped[str] = mapped_column(String(120))
+    scientific_name: Mapped[str] = mapped_column(String(120))
+    gestation_min_days: Mapped[int] = mapped_column(Integer)
+    gestation_max_days: Mapped[int] = mapped_column(Integer)
+    min_breeding_age_male: Mapped[float] = mapped_column(Float)
+    min_breeding_age_female: Mapped[float] = mapped_column(Float)
+    max_breeding_age_male: Mapped[float] = mapped_column(Float)
+    max_breeding_age_female: Mapped[float] = mapped_column(Float)
+    longevity_years: Mapped[float] = mapped_column(Float)
+
+    __table_args__ = (
+        CheckConstraint("gestation_min_days > 0 AND gestation_max_days >= gestation_min_days", name="gestation"),
+    )
+
+
+class Institution(Base):
+    """A holding institution, identified by a SPARKS/ZIMS style mnemonic (<= 9 chars)."""
+
+    __tablename__ = "institution"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(9), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    city: Mapped[str | None] = mapped_column(String(120))
+    country: Mapped[str] = mapped_column(String(2))
+    region: Mapped[str | None] = mapped_column(String(12))
+    latitude: Mapped[float] = mapped_column(Float)
+    longitude: Mapped[float] = mapped_column(Float)
+    capacity_males: Mapped[int | None] = mapped_column(Integer)
+    capacity_females: Mapped[int | None] = mapped_column(Integer)
+
+    __table_args__ = (
+        CheckConstraint("latitude BETWEEN -90 AND 90", name="latitude"),
+        CheckConstraint("longitude BETWEEN -180 AND 180", name="longitude"),
+    )
+
+
+class Animal(Base):
+    """The master record of one animal (SPARKS master record)."""
+
+    __tablename__ = "animal"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    studbook_id: Mapped[str] = mapped_column(String(16), unique=True)
+    house_name: Mapped[str | None] = mapped_column(String(120))
+    sex: Mapped[str] = mapped_column(String(1))
+    birth_date: Mapped[date] = mapped_column(Date)
+    birth_precision: Mapped[str] = mapped_column(String(1), default="D")
+    birth_estimated: Mapped[bool] = mapped_column(Boolean, default=False)
+    birth_type: Mapped[str] = mapped_column(String(8), default="captive")
+    sire_kind: Mapped[str] = mapped_column(String(4), default="UNK")
+    sire_id: Mapped[int | None] = mapped_column(ForeignKey("animal.id"))
+    dam_kind: Mapped[str] = mapped_column(String(4), default="UNK")
+    dam_id: Mapped[int | None] = mapped_column(ForeignKey("animal.id"))
+    rearing: Mapped[str] = mapped_column(String(8), default="unknown")
+    exclude_from_analysis: Mapped[bool] = mapped_column(Boolean, default=False)
+    do_not_breed: Mapped[bool] = mapped_column(Boolean, default=False)
+    contracepted: Mapped[bool] = mapped_column(Boolean, default=False)
+    hybrid_suspect: Mapped[bool] = mapped_column(Boolean, default=False)
+    exclude_from_release: Mapped[bool] = mapped_column(Boolean, default=False)
+    artificial_insemination: Mapped[bool] = mapped_column(Boolean, default=False)
+    health_notes: Mapped[str | None] = mapped_column(Text)
+    notes: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    sire: Mapped[Animal | None] = relationship(foreign_keys=[sire_id], remote_side=[id])
+    dam: Mapped[Animal | None] = relationship(foreign_keys=[dam_id], remote_side=[id])
+    events: Mapped[list[Event]] = relationship(
+        back_populates="animal", foreign_keys="Event.animal_id", order_by="Event.id"
+    )
+    candidates: Mapped[list[ParentCandidate]] = relationship(
+        back_populates="animal", foreign_keys="ParentCandidate.animal_id", cascade="all, delete-orphan"
+    )
+    local_ids: Mapped[list[LocalId]] = relationship(back_populates="animal", cascade="all, delete-orphan")
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        CheckConstraint("sex IN ('M','F','U')", name="sex"),
+        CheckConstraint("birth_precision IN ('D','M','Y')", name="birth_precision"),
+        CheckConstraint("birth_type IN ('captive','wild','unknown')", name="birth_type"),
+        CheckConstraint("sire_kind IN ('ID','UNK','WILD','MULT')", name="sire_kind"),
+        CheckConstraint("dam_kind IN ('ID','UNK','WILD','MULT')", name="dam_kind"),
+        CheckConstraint("(sire_kind = 'ID') = (sire_id IS NOT NULL)", name="sire_id_kind"),
+        CheckConstraint("(dam_kind = 'ID') = (dam_id IS NOT NULL)", name="dam_id_kind"),
+        CheckConstraint("rearing IN ('parent','hand','mixed','unknown')", name="rearing"),
+    )
+
+
+class ParentCandidate(Base):
+    """One candidate parent of a MULT slot, with its probability."""
+
+    __tablename__ = "parent_candidate"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    animal_id: Mapped[int] = mapped_column(ForeignKey("animal.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(4))
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("animal.id"))
+    probability: Mapped[float] = mapped_column(Float)
+
+    animal: Mapped[Animal] = relationship(back_populates="candidates", foreign_keys=[animal_id])
+    candidate: Mapped[Animal] = relationship(foreign_keys=[candidate_id])
+
+    __table_args__ = (
+        UniqueConstraint("animal_id", "role", "candidate_id", name="uq_parent_candidate_slot"),
+        CheckConstraint("role IN ('sire','dam')", name="role"),
+        CheckConstraint("probability > 0 AND probability <= 1", name="probability"),
+    )
+
+
+class LocalId(Base):
+    """An institution's own accession number for an animal."""
+
+    __tablename__ = "local_id"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    animal_id: Mapped[int] = mapped_column(ForeignKey("animal.id", ondelete="CASCADE"), index=True)
+    institution_id: Mapped[int] = mapped_column(ForeignKey("institution.id"))
+    local_id: Mapped[str] = mapped_column(String(16))
+
+    animal: Mapped[Animal] = relationship(back_populates="local_ids")
+    institution: Mapped[Institution] = relationship()
+
+    __table_args__ = (UniqueConstraint("animal_id", "institution_id", name="uq_local_id_animal_institution"),)
+
+
+class Event(Base):
+    """A dated life event. ``institution`` is where the animal is after the event."""
+
+    __tablename__ = "event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    animal_id: Mapped[int] = mapped_column(ForeignKey("animal.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(8))
+    date: Mapped[date] = mapped_column(Date)
+    date_precision: Mapped[str] = mapped_column(String(1), default="D")
+    date_estimated: Mapped[bool] = mapped_column(Boolean, default=False)
+    institution_id: Mapped[int | None] = mapped_column(ForeignKey("institution.id"))
+    from_institution_id: Mapped[int | None] = mapped_column(ForeignKey("institution.id"))
+    loan: Mapped[bool] = mapped_column(Boolean, default=False)
+    cause: Mapped[str | None] = mapped_column(Text)
+    site: Mapped[str | None] = mapped_column(String(200))
+    notes: Mapped[str | None] = mapped_column(Text)
+
+    animal: Mapped[Animal] = relationship(back_populates="events", foreign_keys=[animal_id])
+    institution: Mapped[Institution | None] = relationship(foreign_keys=[institution_id])
+    from_institution: Mapped[Institution | None] = relationship(foreign_keys=[from_institution_id])
+
+    __table_args__ = (
+        Index("ix_event_animal_date", "animal_id", "date"),
+        CheckConstraint(
+            "kind IN ('birth','capture','transfer','death','release','ltf')", name="kind"
+        ),
+        CheckConstraint("date_precision IN ('D','M','Y')", name="date_precision"),
+    )
+
+
+class AuditLog(Base):
+    """Append-only log of every write: who, when, what, before and after.
+
+    UPDATE and DELETE on this table are refused by database triggers.
+    """
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    user: Mapped[str] = mapped_column(String(120))
+    command: Mapped[str | None] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(8))
+    table_name: Mapped[str] = mapped_column(String(40))
+    row_id: Mapped[int | None] = mapped_column(Integer)
+    record: Mapped[str | None] = mapped_column(String(60))
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+    __table_args__ = (CheckConstraint("action IN ('insert','update','delete')", name="action"),)

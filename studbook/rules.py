@@ -1,0 +1,328 @@
+"""The studbook rules, as pure functions over plain records.
+
+``check_book`` is the one code path for every write (CLI, import, library) and for
+``studbook validate``: a write runs it on the animals it touched (and their
+offspring) inside its transaction and is refused on any ERROR; ``validate`` runs
+it on the whole book and lists every finding.
+
+Partial and estimated dates are compared by their earliest/latest possible day
+(``FuzzyDate``): a rule reports an error only when the order is impossible for
+every possible day.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from .dates import years_between
+from .records import END_EVENTS, AnimalFacts, Book, EventFacts, may_be_at, parents_of
+
+ERROR = "error"
+WARNING = "warning"
+
+_ID_RE = re.compile(r"^T?[1-9][0-9]*$")
+MULT_TOLERANCE = 1e-6
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    severity: str
+    studbook_id: str
+    message: str
+    hint: str = ""
+
+    def line(self) -> str:
+        text = f"{self.severity.upper()} {self.code} animal {self.studbook_id}: {self.message}"
+        return text + (f" (hint: {self.hint})" if self.hint else "")
+
+
+class _Collector:
+    def __init__(self) -> None:
+        self.findings: list[Finding] = []
+
+    def error(self, code: str, sid: str, msg: str, hint: str = "") -> None:
+        self.findings.append(Finding(code, ERROR, sid, msg, hint))
+
+    def warn(self, code: str, sid: str, msg: str, hint: str = "") -> None:
+        self.findings.append(Finding(code, WARNING, sid, msg, hint))
+
+
+def affected(book: Book, touched: Iterable[str]) -> set[str]:
+    """The animals whose rules can change when *touched* change: themselves and their offspring."""
+    out = set(touched)
+    for sid in list(out):
+        out.update(book.children.get(sid, ()))
+    return out
+
+
+def check_book(book: Book, only: Iterable[str] | None = None) -> list[Finding]:
+    """Every finding for the animals in *only* (default: the whole book)."""
+    ids = sorted(book.animals, key=_id_sort_key) if only is None else sorted(affected(book, only), key=_id_sort_key)
+    out = _Collector()
+    for sid in ids:
+        a = book.animals.get(sid)
+        if a is None:
+            continue
+        _check_identity(book, a, out)
+        _check_parents(book, a, out)
+        _check_events(book, a, out)
+    return out.findings
+
+
+def errors_of(findings: Iterable[Finding]) -> list[Finding]:
+    return [f for f in findings if f.severity == ERROR]
+
+
+def _id_sort_key(sid: str) -> tuple[int, int, str]:
+    return (0, int(sid), sid) if sid.isdigit() else (1, 0, sid)
+
+
+# --- identity -----------------------------------------------------------------
+
+def _check_identity(book: Book, a: AnimalFacts, out: _Collector) -> None:
+    sid = a.studbook_id
+    if not _ID_RE.match(sid):
+        out.warn("A03", sid, f"studbook ID {sid!r} is not plain digits (or T + digits for a temporary ID)",
+                 "SPARKS/ZIMS IDs start at 1 with no leading zeros; '001' and '1' are different IDs")
+    if a.birth.earliest > book.today:
+        out.error("D01", sid, f"birth date {a.birth} is in the future", "check the year")
+
+
+# --- parentage ------------------------------------------------------------------
+
+def _death(book: Book, sid: str) -> EventFacts | None:
+    for ev in book.events.get(sid, ()):
+        if ev.kind == "death":
+            return ev
+    return None
+
+
+def _ancestor_cycle(book: Book, sid: str) -> bool:
+    """True when *sid* is among its own ancestors."""
+    seen: set[str] = set()
+    stack = list(parents_of(book.animals[sid]))
+    while stack:
+        p = stack.pop()
+        if p == sid:
+            return True
+        if p in seen or p not in book.animals:
+            continue
+        seen.add(p)
+        stack.extend(parents_of(book.animals[p]))
+    return False
+
+
+def _check_parents(book: Book, a: AnimalFacts, out: _Collector) -> None:
+    sid = a.studbook_id
+    for role, kind, parent, cands, want in (
+        ("sire", a.sire_kind, a.sire, a.sire_candidates, "M"),
+        ("dam", a.dam_kind, a.dam, a.dam_candidates, "F"),
+    ):
+        if kind == "ID" and not parent:
+            out.error("P12", sid, f"{role} is marked as a known animal but no ID is given", f"give --{role} ID or UNK")
+            continue
+        if kind != "MULT" and cands:
+            out.error("P12", sid, f"{role} has MULT candidates but is recorded as {kind}", f"record the {role} as MULT")
+        if kind == "MULT":
+            _check_mult(book, a, role, cands, want, out)
+            continue
+        if kind != "ID" or parent is None:
+            continue
+        p = book.animals.get(parent)
+        if p is None:
+            out.error("P03", sid, f"{role} {parent} is not in the studbook",
+                      "register the parent first, or write UNK / WILD")
+            continue
+        _check_parent_sex(sid, role, p, want, out)
+        _check_parent_dates(book, a, role, p, out, strict=True)
+    if a.sire and a.dam and a.sire == a.dam:
+        out.error("P04", sid, f"the same animal {a.sire} is given as sire and dam", "check the parent IDs")
+    if (a.sire == sid) or (a.dam == sid):
+        out.error("P05", sid, "the animal is given as its own parent", "check the parent IDs")
+    elif _ancestor_cycle(book, sid):
+        out.error("P05", sid, "the animal would be its own ancestor (a loop in the pedigree)",
+                  "one of the parent IDs along this line is wrong; check them with `studbook pedigree`")
+    if a.birth_type == "wild":
+        captive_parents = [p for p in (a.sire, a.dam) if p]
+        if captive_parents:
+            out.warn("P11", sid, f"wild-born animal has known captive parents ({', '.join(captive_parents)})",
+                     "a cub of a dam pregnant at capture counts as captive-born")
+
+
+def _check_parent_sex(sid: str, role: str, p: AnimalFacts, want: str, out: _Collector, *, mult: bool = False) -> None:
+    if p.sex == want:
+        return
+    word = "male" if want == "M" else "female"
+    if p.sex == "U":
+        out.warn("P01" if role == "sire" else "P02", sid, f"{role} {p.studbook_id} has unknown sex", f"record its sex as {want}")
+    elif mult:
+        out.warn("P10", sid, f"MULT {role} candidate {p.studbook_id} is not {word}", "remove it from the candidates")
+    else:
+        out.error("P01" if role == "sire" else "P02", sid, f"{role} {p.studbook_id} is not {word} (sex {p.sex})",
+                  f"check the {role} ID; the {role} must be {word}")
+
+
+def _check_parent_dates(book: Book, a: AnimalFacts, role: str, p: AnimalFacts, out: _Collector, *, strict: bool) -> None:
+    """Birth order, breeding age, alive at birth / at conception."""
+    sid, sp = a.studbook_id, book.species
+    report = out.error if strict else out.warn
+    code = lambda c: c if strict else "P10"  # noqa: E731 - MULT candidates only get warnings
+    if p.birth.earliest >= a.birth.latest:
+        report(code("P06"), sid, f"{role} {p.studbook_id} (born {p.birth}) is not born before its offspring (born {a.birth})",
+               "check both birth dates and the parent ID")
+        return
+    min_age = sp.min_breeding_age(p.sex)
+    oldest_possible = years_between(p.birth.earliest, a.birth.latest)
+    if oldest_possible < min_age:
+        report(code("P07"), sid,
+               f"{role} {p.studbook_id} was at most {oldest_possible:.1f} years old at the birth; "
+               f"the minimum breeding age is {min_age:g} years",
+               "check the parent ID and both birth dates (species parameters set the minimum)")
+    youngest_possible = years_between(p.birth.latest, a.birth.earliest)
+    if youngest_possible > sp.max_breeding_age(p.sex):
+        out.warn("P07", sid, f"{role} {p.studbook_id} was over {youngest_possible:.0f} years old at the birth",
+                 "check the parent ID and both birth dates")
+    death = _death(book, p.studbook_id)
+    if death is None:
+        return
+    if role == "dam":
+        if death.date.latest < a.birth.earliest:
+            report(code("P08"), sid, f"dam {p.studbook_id} died ({death.date}) before this birth ({a.birth})",
+                   "check the dam ID, the birth date and the dam's death date")
+    else:
+        conception = a.birth.earliest - timedelta(days=sp.gestation_max_days)
+        if death.date.latest < conception:
+            if a.artificial_insemination:
+                out.warn("P09", sid, f"sire {p.studbook_id} died ({death.date}) before conception; recorded as artificial insemination")
+            else:
+                report(code("P09"), sid,
+                       f"sire {p.studbook_id} died ({death.date}) before the conception "
+                       f"(birth {a.birth} minus {sp.gestation_max_days} days of gestation)",
+                       "check the sire ID and the dates; if this was artificial insemination, record it (--ai)")
+
+
+def _check_mult(book: Book, a: AnimalFacts, role: str, cands: tuple[tuple[str, float], ...], want: str, out: _Collector) -> None:
+    sid = a.studbook_id
+    if not cands:
+        out.error("P10", sid, f"{role} is MULT but no candidate {role}s are recorded", f"give --{role} ID:P for each candidate")
+        return
+    seen: set[str] = set()
+    for cid, prob in cands:
+        if cid in seen:
+            out.error("P10", sid, f"MULT {role} candidate {cid} is listed twice", "list each candidate once")
+        seen.add(cid)
+        if not (0 < prob <= 1):
+            out.error("P10", sid, f"MULT {role} candidate {cid} has probability {prob:g}; it must be in (0, 1]",
+                      "give each candidate a probability such as 0.5")
+        p = book.animals.get(cid)
+        if p is None:
+            out.error("P03", sid, f"MULT {role} candidate {cid} is not in the studbook", "register it first")
+            continue
+        if cid == sid:
+            out.error("P05", sid, "the animal is among its own candidate parents", "check the candidate IDs")
+            continue
+        _check_parent_sex(sid, role, p, want, out, mult=True)
+        _check_parent_dates(book, a, role, p, out, strict=False)
+    total = sum(p for _, p in cands)
+    if abs(total - 1.0) > MULT_TOLERANCE:
+        out.error("P10", sid, f"MULT {role} probabilities sum to {total:g}, not 1",
+                  "make the candidates' probabilities add up to 1 (e.g. 0.5 and 0.5)")
+    if len(cands) == 1:
+        out.warn("P10", sid, f"MULT {role} has a single candidate", f"record the {role} as a known animal instead")
+
+
+# --- events ---------------------------------------------------------------------
+
+def _check_events(book: Book, a: AnimalFacts, out: _Collector) -> None:
+    sid = a.studbook_id
+    evs = book.events.get(sid, [])
+    if not evs:
+        out.error("E01", sid, "the animal has no events", "record its birth or capture")
+        return
+    first = evs[0]
+    if first.kind not in ("birth", "capture"):
+        out.error("E02", sid, f"the first event is a {first.kind}, not a birth or capture",
+                  "record the birth or capture first")
+    births = [e for e in evs if e.kind == "birth"]
+    if len(births) > 1:
+        out.error("E02", sid, "the animal has more than one birth event", "delete the duplicate")
+    for b in births:
+        if b.date != a.birth:
+            out.error("E03", sid, f"the birth event date {b.date} differs from the birth date {a.birth}",
+                      "keep one birth date")
+    if a.birth_type == "wild" and births:
+        out.error("E03", sid, "a wild-born animal has a captive birth event",
+                  "record its capture instead, or change the birth type")
+    if a.birth_type == "captive" and not births:
+        out.error("E03", sid, "a captive-born animal has no birth event", "record where it was born")
+    deaths = [e for e in evs if e.kind == "death"]
+    if len(deaths) > 1:
+        out.error("E05", sid, "the animal has more than one death", "delete the duplicate death")
+    location: str | None = None
+    ended: EventFacts | None = None
+    for ev in evs:
+        if ev.date.earliest > book.today:
+            out.error("D01", sid, f"{ev.kind} date {ev.date} is in the future", "check the date")
+        if ev.date.latest < a.birth.earliest:
+            out.error("E04", sid, f"{ev.kind} on {ev.date} is before the birth ({a.birth})", "check both dates")
+        if ended is not None:
+            if ended.kind == "death":
+                out.error("E05", sid, f"{ev.kind} on {ev.date} comes after the death on {ended.date}",
+                          "nothing can happen after death; check the dates")
+                continue
+            if ev.kind != "capture":
+                out.warn("E10", sid, f"{ev.kind} on {ev.date} after {ended.kind} on {ended.date} with no recapture",
+                         "record the recapture first")
+        for code in (ev.institution, ev.from_institution):
+            if code is not None and code not in book.institutions:
+                out.error("E08", sid, f"unknown institution {code!r} on the {ev.kind} of {ev.date}",
+                          "add it with `studbook institution add`")
+        if ev.kind in ("birth", "capture"):
+            if ev.institution is None:
+                out.error("E07", sid, f"{ev.kind} on {ev.date} has no institution", "give --at CODE")
+            if ev.kind == "capture" and ended is not None:
+                ended = None
+            location = ev.institution
+        elif ev.kind == "transfer":
+            if location is None:
+                out.error("E07", sid, f"transfer on {ev.date} before the animal was placed anywhere",
+                          "record the birth or capture first")
+            elif ev.from_institution is not None and ev.from_institution != location:
+                out.error("E07", sid,
+                          f"transfer on {ev.date} is from {ev.from_institution} but the animal is at {location}",
+                          f"transfers start at the animal's current institution ({location})")
+            if ev.institution == (ev.from_institution or location):
+                out.error("E07", sid, f"transfer on {ev.date} goes to the institution it is already at ({ev.institution})",
+                          "give another --to")
+            location = ev.institution
+        elif ev.kind in END_EVENTS:
+            if ev.kind == "death" and ev.institution is not None and location is not None and ev.institution != location:
+                out.error("E07", sid, f"death on {ev.date} recorded at {ev.institution} but the animal is at {location}",
+                          "record the transfer first")
+            ended = ev
+    _check_birth_place(book, a, evs, out)
+
+
+def _check_birth_place(book: Book, a: AnimalFacts, evs: list[EventFacts], out: _Collector) -> None:
+    """A captive birth takes place where the dam is; the sire is there at conception."""
+    birth = next((e for e in evs if e.kind == "birth"), None)
+    if birth is None or birth.institution is None:
+        return
+    sid = a.studbook_id
+    if a.dam_kind == "ID" and a.dam in book.animals:
+        here = may_be_at(book.events.get(a.dam, []), birth.institution, a.birth.earliest, a.birth.latest)
+        if here is False:
+            out.error("E09", sid, f"born at {birth.institution} but dam {a.dam} is not there on {a.birth}",
+                      "record the dam's transfer first, or check the birth institution")
+    if a.sire_kind == "ID" and a.sire in book.animals and not a.artificial_insemination:
+        sp = book.species
+        start = a.birth.earliest - timedelta(days=sp.gestation_max_days)
+        end = a.birth.latest - timedelta(days=sp.gestation_min_days)
+        here = may_be_at(book.events.get(a.sire, []), birth.institution, start, end)
+        if here is False:
+            out.warn("E09", sid, f"sire {a.sire} was not at {birth.institution} around the conception",
+                     "check the sire, or record the transfer or artificial insemination")

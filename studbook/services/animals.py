@@ -1,0 +1,353 @@
+"""Animals: add (founders and historical records), list, show, history, pedigree, flags."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..dates import FuzzyDate, years_between
+from ..errors import InvalidInputError, ValidationError
+from ..models import BIRTH_TYPES, REARINGS, SEXES, Animal, Event, LocalId, ParentCandidate
+from ..records import Status, status_of
+from ..rules import Finding
+from .book import enforce_rules, get_animal, get_institution, load_book, today
+
+FLAGS = ("exclude_from_analysis", "do_not_breed", "contracepted", "hybrid_suspect", "exclude_from_release")
+MAX_ID_LENGTH = 16
+
+
+@dataclass(frozen=True)
+class ParentSpec:
+    """A parent slot as the user gave it: a known ID, UNK, WILD or MULT candidates."""
+
+    kind: str = "UNK"
+    studbook_id: str | None = None
+    candidates: tuple[tuple[str, float], ...] = ()
+
+    def label(self) -> str:
+        if self.kind == "ID":
+            return str(self.studbook_id)
+        if self.kind == "MULT":
+            return "MULT(" + ", ".join(f"{c}:{p:g}" for c, p in self.candidates) + ")"
+        return self.kind
+
+
+def parse_parent(values: list[str] | tuple[str, ...] | str | None, role: str) -> ParentSpec:
+    """``None``/UNK, WILD, an ID, or several ``ID:P`` (MULT)."""
+    if values is None:
+        return ParentSpec("UNK")
+    if isinstance(values, str):
+        values = [values]
+    values = [v.strip() for v in values if v is not None]
+    if not values or values == [""]:
+        raise InvalidInputError(f"--{role} is empty", f"write UNK for an unknown {role}")
+    if len(values) == 1 and ":" not in values[0]:
+        v = values[0]
+        if v.upper() in ("UNK", "WILD"):
+            return ParentSpec(v.upper())
+        if v.upper() == "MULT":
+            raise InvalidInputError(f"--{role} MULT needs its candidates",
+                                    f"give --{role} ID:P once per candidate, e.g. --{role} 12:0.5 --{role} 15:0.5")
+        return ParentSpec("ID", v)
+    cands: list[tuple[str, float]] = []
+    for v in values:
+        cid, sep, prob = v.rpartition(":")
+        if not sep or not cid:
+            raise InvalidInputError(f"--{role} {v!r}: with several {role}s each must be ID:PROBABILITY",
+                                    f"e.g. --{role} 12:0.5 --{role} 15:0.5")
+        try:
+            p = float(prob)
+        except ValueError:
+            raise InvalidInputError(f"--{role} {v!r}: probability {prob!r} is not a number",
+                                    "write a probability such as 0.5 (or 50%)") from None
+        cands.append((cid.strip(), p))
+    return ParentSpec("MULT", None, tuple(cands))
+
+
+def check_choice(value: str, allowed: tuple[str, ...], what: str, record: str) -> str:
+    v = value.strip()
+    if v not in allowed:
+        raise InvalidInputError(f"animal {record}: {what} {value!r} is not one of {', '.join(allowed)}",
+                                f"write one of {', '.join(allowed)}")
+    return v
+
+
+def check_new_id(session: Session, studbook_id: str) -> str:
+    sid = studbook_id.strip()
+    if not sid or len(sid) > MAX_ID_LENGTH or any(c.isspace() for c in sid):
+        raise InvalidInputError(f"studbook ID {studbook_id!r} is not valid",
+                                f"IDs are 1-{MAX_ID_LENGTH} characters without spaces, e.g. 1024")
+    if session.scalars(select(Animal.id).where(Animal.studbook_id == sid)).first() is not None:
+        raise ValidationError(f"studbook ID {sid} is already used", "IDs are permanent and unique; use the next free ID")
+    return sid
+
+
+def next_studbook_id(session: Session) -> int:
+    """Next free numeric ID: one more than the largest plain-digit ID (writers are serialised)."""
+    biggest = 0
+    for sid in session.scalars(select(Animal.studbook_id)):
+        if sid.isdigit():
+            biggest = max(biggest, int(sid))
+    return biggest + 1
+
+
+def _apply_parent(session: Session, animal: Animal, role: str, spec: ParentSpec) -> None:
+    setattr(animal, f"{role}_kind", spec.kind)
+    setattr(animal, role, get_animal(session, spec.studbook_id) if spec.kind == "ID" and spec.studbook_id else None)
+    for cid, prob in spec.candidates:
+        animal.candidates.append(ParentCandidate(role=role, candidate=get_animal(session, cid), probability=prob))
+
+
+def create_animal(
+    session: Session,
+    studbook_id: str,
+    *,
+    sex: str,
+    birth: FuzzyDate,
+    birth_type: str,
+    sire: ParentSpec,
+    dam: ParentSpec,
+    rearing: str = "unknown",
+    house_name: str | None = None,
+    artificial_insemination: bool = False,
+    flags: dict[str, bool] | None = None,
+) -> Animal:
+    """Insert the master record (no events, no rule check: callers add events, then enforce)."""
+    sid = check_new_id(session, studbook_id)
+    sex = check_choice(sex.upper(), SEXES, "sex", sid)
+    birth_type = check_choice(birth_type, BIRTH_TYPES, "birth type", sid)
+    rearing = check_choice(rearing, REARINGS, "rearing", sid)
+    animal = Animal(
+        studbook_id=sid, sex=sex, birth_date=birth.value, birth_precision=birth.precision,
+        birth_estimated=birth.estimated, birth_type=birth_type, house_name=house_name or None,
+        rearing=rearing, artificial_insemination=artificial_insemination, **(flags or {}),
+    )
+    _apply_parent(session, animal, "sire", sire)
+    _apply_parent(session, animal, "dam", dam)
+    session.add(animal)
+    return animal
+
+
+def add_event(
+    session: Session,
+    animal: Animal,
+    kind: str,
+    when: FuzzyDate,
+    *,
+    at: str | None = None,
+    from_code: str | None = None,
+    loan: bool = False,
+    cause: str | None = None,
+    site: str | None = None,
+    local_id: str | None = None,
+) -> Event:
+    inst = get_institution(session, at) if at else None
+    frm = get_institution(session, from_code) if from_code else None
+    ev = Event(animal=animal, kind=kind, date=when.value, date_precision=when.precision,
+               date_estimated=when.estimated, institution=inst, from_institution=frm,
+               loan=loan, cause=cause or None, site=site or None)
+    session.add(ev)
+    if local_id and inst is not None:
+        existing = next((li for li in animal.local_ids if li.institution_id == inst.id), None)
+        if existing is not None:
+            existing.local_id = local_id
+        else:
+            animal.local_ids.append(LocalId(institution=inst, local_id=local_id))
+    return ev
+
+
+def add_animal(
+    session: Session,
+    studbook_id: str,
+    *,
+    sex: str,
+    birth_date: str,
+    at: str,
+    sire: ParentSpec | None = None,
+    dam: ParentSpec | None = None,
+    wild_born: bool = False,
+    capture_date: str | None = None,
+    house_name: str | None = None,
+    rearing: str = "unknown",
+    local_id: str | None = None,
+    flags: dict[str, bool] | None = None,
+) -> tuple[Animal, list[Finding]]:
+    """Register a founder or a historical animal with its birth (or capture) at *at*."""
+    birth = FuzzyDate.parse(birth_date, what=f"animal {studbook_id}: birth date")
+    default = ParentSpec("WILD") if wild_born else ParentSpec("UNK")
+    animal = create_animal(
+        session, studbook_id, sex=sex, birth=birth, birth_type="wild" if wild_born else "captive",
+        sire=sire or default, dam=dam or default, rearing=rearing, house_name=house_name, flags=flags,
+    )
+    if wild_born:
+        captured = FuzzyDate.parse(capture_date, what=f"animal {studbook_id}: capture date") if capture_date else birth
+        add_event(session, animal, "capture", captured, at=at, local_id=local_id)
+    else:
+        if capture_date:
+            raise InvalidInputError(f"animal {studbook_id}: --capture-date is only for wild-born animals",
+                                    "add --wild-born, or drop --capture-date")
+        add_event(session, animal, "birth", birth, at=at, local_id=local_id)
+    warnings = enforce_rules(session, [animal.studbook_id])
+    return animal, warnings
+
+
+def set_flags(session: Session, studbook_id: str, changes: dict[str, object]) -> Animal:
+    """Change flags, house name, rearing or notes of an animal (audited)."""
+    animal = get_animal(session, studbook_id)
+    for key, value in changes.items():
+        if key == "rearing":
+            value = check_choice(str(value), REARINGS, "rearing", studbook_id)
+        setattr(animal, key, value)
+    enforce_rules(session, [studbook_id])
+    return animal
+
+
+# --- reading -------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class AnimalRow:
+    studbook_id: str
+    house_name: str | None
+    sex: str
+    birth: str
+    age: float | None
+    birth_type: str
+    sire: str
+    dam: str
+    fate: str
+    location: str | None
+    flags: tuple[str, ...] = field(default_factory=tuple)
+
+
+def _parent_label(kind: str, pid: str | None, cands: tuple[tuple[str, float], ...]) -> str:
+    return ParentSpec(kind, pid, cands).label()
+
+
+def animal_rows(session: Session, *, alive: bool = False, at: str | None = None, sex: str | None = None) -> list[AnimalRow]:
+    book = load_book(session)
+    extra = {
+        sid: (name, tuple(f for f, v in zip(FLAGS, vals) if v))
+        for sid, name, *vals in session.execute(
+            select(Animal.studbook_id, Animal.house_name, *(getattr(Animal, f) for f in FLAGS))
+        )
+    }
+    code = get_institution(session, at).code if at else None
+    now = today()
+    rows = []
+    for sid in sorted(book.animals, key=lambda s: (not s.isdigit(), int(s) if s.isdigit() else 0, s)):
+        a = book.animals[sid]
+        st = status_of(book.events.get(sid, []))
+        if alive and not st.alive:
+            continue
+        if code and (st.location != code or not st.alive):
+            continue
+        if sex and a.sex != sex:
+            continue
+        end = st.end.value if st.end else now
+        name, flags = extra[sid]
+        rows.append(AnimalRow(
+            sid, name, a.sex, str(a.birth), round(years_between(a.birth.value, end), 1), a.birth_type,
+            _parent_label(a.sire_kind, a.sire, a.sire_candidates),
+            _parent_label(a.dam_kind, a.dam, a.dam_candidates),
+            st.fate, st.location, flags,
+        ))
+    return rows
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    date: str
+    event: str
+    institution: str | None
+    from_institution: str | None
+    detail: str
+
+
+@dataclass(frozen=True)
+class AnimalDetail:
+    row: AnimalRow
+    rearing: str
+    artificial_insemination: bool
+    local_ids: dict[str, str]
+    offspring: list[str]
+    history: list[HistoryRow]
+    status: Status
+    notes: str | None
+    health_notes: str | None
+
+
+def history(session: Session, studbook_id: str) -> list[HistoryRow]:
+    animal = get_animal(session, studbook_id)
+    evs = sorted(animal.events, key=lambda e: (e.date, {"birth": 0, "capture": 0}.get(e.kind, 1), e.id))
+    out = []
+    for e in evs:
+        when = FuzzyDate(e.date, e.date_precision, e.date_estimated)
+        detail = []
+        if e.loan:
+            detail.append("on loan")
+        if e.cause:
+            detail.append(f"cause: {e.cause}")
+        if e.site:
+            detail.append(f"site: {e.site}")
+        out.append(HistoryRow(str(when), e.kind, e.institution.code if e.institution else None,
+                              e.from_institution.code if e.from_institution else None, "; ".join(detail)))
+    return out
+
+
+def show_animal(session: Session, studbook_id: str) -> AnimalDetail:
+    animal = get_animal(session, studbook_id)
+    row = next(r for r in animal_rows(session) if r.studbook_id == animal.studbook_id)
+    book = load_book(session)
+    return AnimalDetail(
+        row=row,
+        rearing=animal.rearing,
+        artificial_insemination=animal.artificial_insemination,
+        local_ids={li.institution.code: li.local_id for li in animal.local_ids},
+        offspring=sorted(book.children.get(animal.studbook_id, []), key=lambda s: (len(s), s)),
+        history=history(session, studbook_id),
+        status=status_of(book.events.get(animal.studbook_id, [])),
+        notes=animal.notes,
+        health_notes=animal.health_notes,
+    )
+
+
+@dataclass(frozen=True)
+class PedigreeNode:
+    label: str
+    studbook_id: str | None
+    sex: str | None
+    birth: str | None
+    role: str
+    parents: list[PedigreeNode]
+
+
+def pedigree_tree(session: Session, studbook_id: str, generations: int = 3) -> PedigreeNode:
+    """Ancestors of an animal, *generations* deep (MULT slots list their candidates)."""
+    if generations < 1:
+        raise InvalidInputError(f"--generations {generations} must be at least 1", "e.g. --generations 3")
+    root = get_animal(session, studbook_id)
+    book = load_book(session)
+
+    def node(sid: str, role: str, depth: int, prob: float | None = None) -> PedigreeNode:
+        a = book.animals[sid]
+        label = sid if prob is None else f"{sid} (p={prob:g})"
+        parents: list[PedigreeNode] = []
+        if depth < generations:
+            for r, kind, pid, cands in (("sire", a.sire_kind, a.sire, a.sire_candidates),
+                                        ("dam", a.dam_kind, a.dam, a.dam_candidates)):
+                if kind == "ID" and pid:
+                    parents.append(node(pid, r, depth + 1))
+                elif kind == "MULT":
+                    parents.extend(node(c, f"{r} candidate", depth + 1, p) for c, p in cands)
+                else:
+                    parents.append(PedigreeNode(kind, None, None, None, r, []))
+        return PedigreeNode(label, sid, a.sex, str(a.birth), role, parents)
+
+    return node(root.studbook_id, "animal", 0)
+
+
+def age_on(birth: FuzzyDate, when: date) -> float:
+    return years_between(birth.value, when)

@@ -1,0 +1,134 @@
+"""Shared fixtures: a fresh database on SQLite and (when configured) on PostgreSQL.
+
+Set STUDBOOK_TEST_POSTGRES_URL (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/postgres)
+to run every database test on PostgreSQL too; .ci/run sets it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import sys
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+PG_URL = os.environ.get("STUDBOOK_TEST_POSTGRES_URL")
+BACKENDS = ["sqlite"] + (["postgres"] if PG_URL else [])
+
+
+@dataclass
+class Result:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+
+def run_cli(url: str, *args: str, user: str = "tester") -> Result:
+    """Run the CLI in-process exactly as `studbook --db URL ARGS` would."""
+    from studbook.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    code = 0
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            main(["--db", url, "--user", user, *args])
+        except SystemExit as exc:
+            code = int(exc.code or 0)
+    return Result(code, out.getvalue(), err.getvalue())
+
+
+def _pg_admin_url() -> str:
+    assert PG_URL
+    return PG_URL
+
+
+@contextlib.contextmanager
+def fresh_database(backend: str, tmp_path: Path) -> Iterator[str]:
+    """A new, empty database URL (no schema)."""
+    if backend == "sqlite":
+        yield "sqlite:///" + str(tmp_path / f"sb-{uuid.uuid4().hex[:8]}.db")
+        return
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    admin = create_engine(_pg_admin_url(), isolation_level="AUTOCOMMIT")
+    name = f"sbtest_{uuid.uuid4().hex[:12]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(_pg_admin_url()).set(database=name).render_as_string(hide_password=False)
+    try:
+        yield url
+    finally:
+        from studbook.db import make_engine
+
+        with contextlib.suppress(Exception):
+            make_engine(url).dispose()
+        make_engine.cache_clear()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def empty_url(backend: str, tmp_path: Path) -> Iterator[str]:
+    """A database with no schema."""
+    with fresh_database(backend, tmp_path) as url:
+        yield url
+
+
+@pytest.fixture
+def book_url(empty_url: str) -> str:
+    """A migrated database with the default (Amur leopard) species and two institutions."""
+    r = run_cli(empty_url, "init")
+    assert r.exit_code == 0, r.stderr
+    for args in (
+        ["LEIPZIG", "--name", "Zoo Leipzig", "--country", "DE", "--lat", "51.3485", "--lon", "12.3709", "--region", "EAZA"],
+        ["TALLINN", "--name", "Tallinn Zoo", "--country", "EE", "--lat", "59.4250", "--lon", "24.6530", "--region", "EAZA"],
+        ["MOSCOW", "--name", "Moscow Zoo", "--country", "RU", "--lat", "55.7610", "--lon", "37.5780", "--region", "EARAZA"],
+    ):
+        r = run_cli(empty_url, "institution", "add", *args)
+        assert r.exit_code == 0, r.stderr
+    return empty_url
+
+
+@pytest.fixture
+def family_url(book_url: str) -> str:
+    """Two wild founders at Leipzig (1: M, 2: F, captured 2010) and their litter 3 (M), 4 (F) born 2015-05-01."""
+    for args in (
+        ["--id", "1", "--sex", "M", "--birth-date", "~2008", "--at", "LEIPZIG", "--wild-born", "--capture-date", "2010-03"],
+        ["--id", "2", "--sex", "F", "--birth-date", "~2008", "--at", "LEIPZIG", "--wild-born", "--capture-date", "2010-03"],
+    ):
+        r = run_cli(book_url, "animal", "add", *args)
+        assert r.exit_code == 0, r.stderr
+    r = run_cli(book_url, "birth", "--dam", "2", "--sire", "1", "--date", "2015-05-01", "--at", "LEIPZIG",
+                "--cub", "M", "--cub", "F")
+    assert r.exit_code == 0, r.stderr
+    return book_url
+
+
+def table_counts(url: str) -> dict[str, int]:
+    """Row count of every table: used to prove that a refused command wrote nothing."""
+    from sqlalchemy import create_engine, func, select
+
+    from studbook.models import Base
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return {t.name: conn.execute(select(func.count()).select_from(t)).scalar_one()
+                    for t in Base.metadata.sorted_tables}
+    finally:
+        engine.dispose()

@@ -1,0 +1,1 @@
+"""Plain, obviously-correct twins of the fast genetics algorithms (tests only)."""
