@@ -11,9 +11,11 @@ written         precision  possible days
 ``~2024-05-01`` ``D`` +est that day +/- 30 days
 ``~2024-05``    ``M`` +est May 2024 +/- 31 days
 ``~2024``       ``Y`` +est 2024 +/- 365 days
+``unknown``     ``U``      any day (undetermined; stored as NULL)
 ==============  =========  ====================================
 
-The precision codes follow SPARKS (blank/D = day, M = month, Y = year). Rules
+The precision codes follow SPARKS (blank/D = day, M = month, Y = year); ``U`` is
+ZIMS' "Undetermined" (also written ``UNK``, ``?`` or left empty where a date is optional). Rules
 never treat a partial or estimated date as exact: they compare the *earliest* and
 *latest* possible day (``earliest``/``latest``). A rule reports an error only when
 the order is impossible for every possible day.
@@ -28,7 +30,9 @@ from datetime import date, timedelta
 
 from .errors import InvalidInputError
 
-PRECISIONS = ("D", "M", "Y")
+PRECISIONS = ("D", "M", "Y", "U")
+UNKNOWN_WORDS = ("unknown", "unk", "?", "undetermined")
+_UNKNOWN_VALUE = date(1, 1, 1)
 ESTIMATE_MARGIN = {"D": timedelta(days=30), "M": timedelta(days=31), "Y": timedelta(days=365)}
 
 _PATTERN = re.compile(r"^(~)?(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
@@ -53,11 +57,13 @@ class FuzzyDate:
         Raises InvalidInputError naming *what* on anything else (31 February included).
         """
         raw = (text or "").strip()
+        if raw.lower() in UNKNOWN_WORDS:
+            return cls.unknown()
         m = _PATTERN.match(raw)
         if not m:
             raise InvalidInputError(
                 f"{what} {text!r} is not a date",
-                "write YYYY-MM-DD, YYYY-MM or YYYY, with a leading ~ for an estimate",
+                "write YYYY-MM-DD, YYYY-MM or YYYY, with a leading ~ for an estimate (or 'unknown')",
             )
         est, y, mo, d = m.groups()
         year = int(y)
@@ -77,6 +83,26 @@ class FuzzyDate:
     def exact(cls, value: date) -> FuzzyDate:
         return cls(value, "D", False)
 
+    @classmethod
+    def unknown(cls) -> FuzzyDate:
+        """An undetermined date: every day is possible."""
+        return cls(_UNKNOWN_VALUE, "U", False)
+
+    @classmethod
+    def from_db(cls, value: date | None, precision: str, estimated: bool) -> FuzzyDate:
+        if value is None or precision == "U":
+            return cls.unknown()
+        return cls(value, precision, bool(estimated))
+
+    @property
+    def db_value(self) -> date | None:
+        """What the database stores (NULL for an undetermined date)."""
+        return None if self.precision == "U" else self.value
+
+    @property
+    def is_unknown(self) -> bool:
+        return self.precision == "U"
+
     @property
     def _span_end(self) -> date:
         if self.precision == "D":
@@ -89,6 +115,8 @@ class FuzzyDate:
     @property
     def earliest(self) -> date:
         """First possible day."""
+        if self.precision == "U":
+            return date.min
         if self.estimated:
             return self.value - ESTIMATE_MARGIN[self.precision]
         return self.value
@@ -96,6 +124,8 @@ class FuzzyDate:
     @property
     def latest(self) -> date:
         """Last possible day."""
+        if self.precision == "U":
+            return date.max
         if self.estimated:
             return self._span_end + ESTIMATE_MARGIN[self.precision]
         return self._span_end
@@ -104,13 +134,17 @@ class FuzzyDate:
     def is_exact(self) -> bool:
         return self.precision == "D" and not self.estimated
 
-    def midpoint(self) -> date:
-        """Middle of the possible range (what a single-date export uses)."""
+    def midpoint(self) -> date | None:
+        """Middle of the possible range (what a single-date export uses); None if unknown."""
+        if self.precision == "U":
+            return None
         a, b = self.earliest, self.latest
         return a + (b - a) // 2
 
     def __str__(self) -> str:
         prefix = "~" if self.estimated else ""
+        if self.precision == "U":
+            return "unknown"
         if self.precision == "D":
             return prefix + self.value.isoformat()
         if self.precision == "M":

@@ -21,10 +21,10 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from .errors import DatabaseError, SchemaOutOfDateError
+from .errors import ConflictError, DatabaseError, SchemaOutOfDateError, ValidationError
 
 DEFAULT_DB = "studbook.db"
 PG_WRITE_LOCK_KEY = 0x5354_4442  # "STDB": one advisory lock for all writers
@@ -99,6 +99,7 @@ def alembic_config(url: str) -> Any:
     return cfg
 
 
+@lru_cache(maxsize=1)
 def head_revision() -> str:
     from alembic.script import ScriptDirectory
 
@@ -166,6 +167,11 @@ def _connect_hint(url: str) -> str:
     return "check the --db URL and that the PostgreSQL server is running"
 
 
+def _rollback(trans: Any) -> None:
+    if trans.is_active:
+        trans.rollback()
+
+
 @contextmanager
 def session_scope(
     url: str,
@@ -204,8 +210,20 @@ def session_scope(
             yield session
             session.flush()
             trans.commit()
+        except IntegrityError as exc:
+            _rollback(trans)
+            raise ValidationError(
+                f"the database refused the change: {exc.orig}",
+                "nothing was written; check the values (a rule the checks above missed: please report it)",
+            ) from None
+        except OperationalError as exc:
+            _rollback(trans)
+            if "locked" in str(exc.orig) or "could not serialize" in str(exc.orig):
+                raise ConflictError(f"another writer kept the database busy: {exc.orig}",
+                                    "nothing was written; run the command again") from None
+            raise DatabaseError(f"database error: {exc.orig}", _connect_hint(url)) from None
         except BaseException:
-            trans.rollback()
+            _rollback(trans)
             raise
         finally:
             session.close()

@@ -40,7 +40,7 @@ BIRTH_TYPES = ("captive", "wild", "unknown")
 PARENT_KINDS = ("ID", "UNK", "WILD", "MULT")
 REARINGS = ("parent", "hand", "mixed", "unknown")
 EVENT_KINDS = ("birth", "capture", "transfer", "death", "release", "ltf")
-PRECISIONS = ("D", "M", "Y")
+PRECISIONS = ("D", "M", "Y", "U")
 REGIONS = ("EAZA", "AZA", "EARAZA", "JAZA", "ZAA", "PAAZA", "ALPZA", "SEAZA", "WAZA", "OTHER")
 
 
@@ -100,7 +100,7 @@ class Animal(Base):
     studbook_id: Mapped[str] = mapped_column(String(16), unique=True)
     house_name: Mapped[str | None] = mapped_column(String(120))
     sex: Mapped[str] = mapped_column(String(1))
-    birth_date: Mapped[date] = mapped_column(Date)
+    birth_date: Mapped[date | None] = mapped_column(Date)  # NULL when undetermined (precision U)
     birth_precision: Mapped[str] = mapped_column(String(1), default="D")
     birth_estimated: Mapped[bool] = mapped_column(Boolean, default=False)
     birth_type: Mapped[str] = mapped_column(String(8), default="captive")
@@ -132,7 +132,8 @@ class Animal(Base):
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
         CheckConstraint("sex IN ('M','F','U')", name="sex"),
-        CheckConstraint("birth_precision IN ('D','M','Y')", name="birth_precision"),
+        CheckConstraint("birth_precision IN ('D','M','Y','U')", name="birth_precision"),
+        CheckConstraint("(birth_precision = 'U') = (birth_date IS NULL)", name="birth_date_known"),
         CheckConstraint("birth_type IN ('captive','wild','unknown')", name="birth_type"),
         CheckConstraint("sire_kind IN ('ID','UNK','WILD','MULT')", name="sire_kind"),
         CheckConstraint("dam_kind IN ('ID','UNK','WILD','MULT')", name="dam_kind"),
@@ -187,7 +188,7 @@ class Event(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     animal_id: Mapped[int] = mapped_column(ForeignKey("animal.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(8))
-    date: Mapped[date] = mapped_column(Date)
+    date: Mapped[date | None] = mapped_column(Date)  # NULL when undetermined (precision U)
     date_precision: Mapped[str] = mapped_column(String(1), default="D")
     date_estimated: Mapped[bool] = mapped_column(Boolean, default=False)
     institution_id: Mapped[int | None] = mapped_column(ForeignKey("institution.id"))
@@ -206,7 +207,8 @@ class Event(Base):
         CheckConstraint(
             "kind IN ('birth','capture','transfer','death','release','ltf')", name="kind"
         ),
-        CheckConstraint("date_precision IN ('D','M','Y')", name="date_precision"),
+        CheckConstraint("date_precision IN ('D','M','Y','U')", name="date_precision"),
+        CheckConstraint("(date_precision = 'U') = (date IS NULL)", name="date_known"),
     )
 
 

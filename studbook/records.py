@@ -17,15 +17,22 @@ END_EVENTS = ("death", "release", "ltf")
 
 @dataclass(frozen=True)
 class SpeciesParams:
-    common_name: str = "Amur leopard"
-    scientific_name: str = "Panthera pardus orientalis"
-    gestation_min_days: int = 90
-    gestation_max_days: int = 105
-    min_breeding_age_male: float = 2.0
-    min_breeding_age_female: float = 2.0
-    max_breeding_age_male: float = 17.0
-    max_breeding_age_female: float = 16.0
-    longevity_years: float = 24.0
+    """Biological parameters of the book's species.
+
+    The defaults assume nothing (a new book of an unspecified species): gestation
+    of one day, no minimum breeding age, no maximum. A keeper sets the real values
+    with ``studbook species set`` (the sample book loads the Amur leopard's).
+    """
+
+    common_name: str = "unspecified species"
+    scientific_name: str = ""
+    gestation_min_days: int = 1
+    gestation_max_days: int = 1
+    min_breeding_age_male: float = 0.0
+    min_breeding_age_female: float = 0.0
+    max_breeding_age_male: float = 999.0
+    max_breeding_age_female: float = 999.0
+    longevity_years: float = 999.0
 
     def min_breeding_age(self, sex: str) -> float:
         return self.min_breeding_age_male if sex == "M" else self.min_breeding_age_female
@@ -63,7 +70,10 @@ class EventFacts:
     @property
     def sort_key(self) -> tuple[date, int, int]:
         # Same first possible day: the order they were entered, birth/capture first.
+        # An undetermined date: a death/release/ltf sorts last, anything else first.
         rank = 0 if self.kind in ("birth", "capture") else (2 if self.kind in END_EVENTS else 1)
+        if self.date.is_unknown:
+            return (date.max if rank == 2 else date.min, rank, self.event_id)
         return (self.date.value, rank, self.event_id)
 
 

@@ -73,8 +73,17 @@ def check_book(book: Book, only: Iterable[str] | None = None) -> list[Finding]:
     return out.findings
 
 
+# Which error to name first when one write breaks several rules: the root cause
+# (a bad date or parent) before its consequences (event order, first event).
+_PRIORITY = ("D01", "E04", "E05", "P03", "P01", "P02", "P04", "P05", "P06", "P07", "P08", "P09", "P10",
+             "P12", "E08", "E09", "E07", "E03", "E02", "E01")
+
+
 def errors_of(findings: Iterable[Finding]) -> list[Finding]:
-    return [f for f in findings if f.severity == ERROR]
+    """The errors, most telling first."""
+    errs = [f for f in findings if f.severity == ERROR]
+    rank = {c: i for i, c in enumerate(_PRIORITY)}
+    return sorted(errs, key=lambda f: rank.get(f.code, len(rank)))
 
 
 def _id_sort_key(sid: str) -> tuple[int, int, str]:
@@ -193,7 +202,7 @@ def _check_parent_dates(book: Book, a: AnimalFacts, role: str, p: AnimalFacts, o
         if death.date.latest < a.birth.earliest:
             report(code("P08"), sid, f"dam {p.studbook_id} died ({death.date}) before this birth ({a.birth})",
                    "check the dam ID, the birth date and the dam's death date")
-    else:
+    elif not a.birth.is_unknown:
         conception = a.birth.earliest - timedelta(days=sp.gestation_max_days)
         if death.date.latest < conception:
             if a.artificial_insemination:
@@ -310,7 +319,7 @@ def _check_events(book: Book, a: AnimalFacts, out: _Collector) -> None:
 def _check_birth_place(book: Book, a: AnimalFacts, evs: list[EventFacts], out: _Collector) -> None:
     """A captive birth takes place where the dam is; the sire is there at conception."""
     birth = next((e for e in evs if e.kind == "birth"), None)
-    if birth is None or birth.institution is None:
+    if birth is None or birth.institution is None or a.birth.is_unknown:
         return
     sid = a.studbook_id
     if a.dam_kind == "ID" and a.dam in book.animals:

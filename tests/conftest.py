@@ -77,6 +77,11 @@ def fresh_database(backend: str, tmp_path: Path) -> Iterator[str]:
         admin.dispose()
 
 
+LEOPARD = ["--common-name", "Amur leopard", "--scientific-name", "Panthera pardus orientalis",
+           "--gestation-min", "90", "--gestation-max", "105", "--min-age-male", "2", "--min-age-female", "2",
+           "--max-age-male", "17", "--max-age-female", "16", "--longevity", "24"]
+
+
 @pytest.fixture(params=BACKENDS)
 def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
@@ -91,8 +96,10 @@ def empty_url(backend: str, tmp_path: Path) -> Iterator[str]:
 
 @pytest.fixture
 def book_url(empty_url: str) -> str:
-    """A migrated database with the default (Amur leopard) species and two institutions."""
+    """A migrated database with Amur leopard species parameters and three institutions."""
     r = run_cli(empty_url, "init")
+    assert r.exit_code == 0, r.stderr
+    r = run_cli(empty_url, "species", "set", *LEOPARD)
     assert r.exit_code == 0, r.stderr
     for args in (
         ["LEIPZIG", "--name", "Zoo Leipzig", "--country", "DE", "--lat", "51.3485", "--lon", "12.3709", "--region", "EAZA"],
@@ -132,3 +139,18 @@ def table_counts(url: str) -> dict[str, int]:
                     for t in Base.metadata.sorted_tables}
     finally:
         engine.dispose()
+
+
+def assert_refused(url: str, args: list[str], *fragments: str, code: int = 1) -> Result:
+    """The command fails cleanly: exit code, one Error line naming the problem, a Hint, no traceback, nothing written."""
+    before = table_counts(url)
+    r = run_cli(url, *args)
+    assert r.exit_code == code, (r.exit_code, r.stdout, r.stderr)
+    assert r.stderr.startswith("Error: "), r.stderr
+    assert "Traceback" not in r.stderr + r.stdout
+    first = r.stderr.splitlines()[0]
+    for frag in fragments:
+        assert frag in first, (frag, first)
+    assert "\nHint: " in r.stderr, r.stderr
+    assert table_counts(url) == before, "a refused command wrote to the database"
+    return r

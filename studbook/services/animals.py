@@ -63,6 +63,9 @@ def parse_parent(values: list[str] | tuple[str, ...] | str | None, role: str) ->
         except ValueError:
             raise InvalidInputError(f"--{role} {v!r}: probability {prob!r} is not a number",
                                     "write a probability such as 0.5 (or 50%)") from None
+        if not 0 < p <= 1:
+            raise InvalidInputError(f"--{role} {v!r}: probability {p:g} must be above 0 and at most 1 [rule P10]",
+                                    "give each candidate a probability such as 0.5; together they must sum to 1")
         cands.append((cid.strip(), p))
     return ParentSpec("MULT", None, tuple(cands))
 
@@ -121,7 +124,7 @@ def create_animal(
     birth_type = check_choice(birth_type, BIRTH_TYPES, "birth type", sid)
     rearing = check_choice(rearing, REARINGS, "rearing", sid)
     animal = Animal(
-        studbook_id=sid, sex=sex, birth_date=birth.value, birth_precision=birth.precision,
+        studbook_id=sid, sex=sex, birth_date=birth.db_value, birth_precision=birth.precision,
         birth_estimated=birth.estimated, birth_type=birth_type, house_name=house_name or None,
         rearing=rearing, artificial_insemination=artificial_insemination, **(flags or {}),
     )
@@ -146,7 +149,7 @@ def add_event(
 ) -> Event:
     inst = get_institution(session, at) if at else None
     frm = get_institution(session, from_code) if from_code else None
-    ev = Event(animal=animal, kind=kind, date=when.value, date_precision=when.precision,
+    ev = Event(animal=animal, kind=kind, date=when.db_value, date_precision=when.precision,
                date_estimated=when.estimated, institution=inst, from_institution=frm,
                loan=loan, cause=cause or None, site=site or None)
     session.add(ev)
@@ -246,10 +249,11 @@ def animal_rows(session: Session, *, alive: bool = False, at: str | None = None,
             continue
         if sex and a.sex != sex:
             continue
-        end = st.end.value if st.end else now
+        end = st.end.value if st.end and not st.end.is_unknown else now
+        age = None if a.birth.is_unknown or (st.end and st.end.is_unknown) else round(years_between(a.birth.value, end), 1)
         name, flags = extra[sid]
         rows.append(AnimalRow(
-            sid, name, a.sex, str(a.birth), round(years_between(a.birth.value, end), 1), a.birth_type,
+            sid, name, a.sex, str(a.birth), age, a.birth_type,
             _parent_label(a.sire_kind, a.sire, a.sire_candidates),
             _parent_label(a.dam_kind, a.dam, a.dam_candidates),
             st.fate, st.location, flags,
@@ -281,10 +285,10 @@ class AnimalDetail:
 
 def history(session: Session, studbook_id: str) -> list[HistoryRow]:
     animal = get_animal(session, studbook_id)
-    evs = sorted(animal.events, key=lambda e: (e.date, {"birth": 0, "capture": 0}.get(e.kind, 1), e.id))
+    book_events = {ev.event_id: ev for ev in load_book(session).events.get(animal.studbook_id, [])}
     out = []
-    for e in evs:
-        when = FuzzyDate(e.date, e.date_precision, e.date_estimated)
+    for e in sorted(animal.events, key=lambda e: book_events[e.id].sort_key):
+        when = FuzzyDate.from_db(e.date, e.date_precision, e.date_estimated)
         detail = []
         if e.loan:
             detail.append("on loan")
@@ -349,5 +353,3 @@ def pedigree_tree(session: Session, studbook_id: str, generations: int = 3) -> P
     return node(root.studbook_id, "animal", 0)
 
 
-def age_on(birth: FuzzyDate, when: date) -> float:
-    return years_between(birth.value, when)

@@ -62,7 +62,7 @@ def load_book(session: Session) -> Book:
     animals: dict[str, AnimalFacts] = {}
     for (_pk, sid, sex, bdate, bprec, best, btype, skind, s_sid, dkind, d_sid, rearing, ai) in rows:
         animals[sid] = AnimalFacts(
-            studbook_id=sid, sex=sex, birth=FuzzyDate(bdate, bprec, bool(best)), birth_type=btype,
+            studbook_id=sid, sex=sex, birth=FuzzyDate.from_db(bdate, bprec, best), birth_type=btype,
             sire_kind=skind, sire=s_sid, dam_kind=dkind, dam=d_sid,
             sire_candidates=tuple(mult.get((sid, "sire"), ())),
             dam_candidates=tuple(mult.get((sid, "dam"), ())),
@@ -78,7 +78,7 @@ def load_book(session: Session) -> Book:
         .outerjoin(inst, Event.institution_id == inst.id)
         .outerjoin(frm, Event.from_institution_id == frm.id)
     ):
-        events[sid].append(EventFacts(sid, kind, FuzzyDate(d, prec, bool(est)), code, from_code, eid, bool(loan)))
+        events[sid].append(EventFacts(sid, kind, FuzzyDate.from_db(d, prec, est), code, from_code, eid, bool(loan)))
     institutions = set(session.scalars(select(Institution.code)))
     return Book(species_params(session), animals, events, institutions, today())
 

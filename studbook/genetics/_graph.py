@@ -1,0 +1,257 @@
+"""Internal: the pedigree as a weighted parent graph, and its triangular sweeps.
+
+All kinship algorithms here work on the factorisation of the additive
+relationship matrix (Henderson 1976; Quaas 1976)::
+
+    A = 2Φ = T D Tᵀ,   T = (I − P)⁻¹,
+
+where ``P[c, p]`` is the weight of parent node ``p`` in child node ``c`` and ``D``
+is diagonal (Mendelian-sampling variances). ``T[i, a]`` is the expected share of
+``i``'s genome coming from ``a``.
+
+Nodes are the animals ``0..n-1`` plus one *virtual node* per MULT slot
+(``n..n+V-1``). An animal has weight ½ on its sire-slot node and ½ on its
+dam-slot node; a virtual node has weight ``π_k`` on each candidate ``k`` and
+``D = 0`` (it carries no Mendelian sampling of its own: it is the
+probability-weighted mixture of its candidates, Lacy 2012). An unknown or WILD
+slot has no edge: it is a phantom founder whose contribution lives in ``D`` of
+the child (``D = 1 − ¼ A_known-parent``).
+
+Sweeps are vectorised per generation level (longest path from the founders):
+``forward`` computes ``T w`` (solve ``(I − P) z = w``) and ``backward``
+computes ``Tᵀ x``, both O(nodes + edges) per column.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from studbook.pedigree import Pedigree, _levels
+
+I64 = NDArray[np.int64]
+
+
+@dataclass(frozen=True, eq=False)
+class NodeGraph:
+    """Weighted parent graph of a pedigree (animals + MULT virtual nodes).
+
+    Attributes:
+        n_animals: Number of animals (nodes ``0..n-1``).
+        n_nodes: Animals plus virtual MULT nodes.
+        sire_node / dam_node: Node of each animal's slot (-1 = unknown/WILD).
+        par_ptr, par_idx, par_w: CSR parent lists with weights for every node.
+        level: Longest-path depth of every node (founders 0).
+        virtual: ``True`` for virtual nodes.
+    """
+
+    n_animals: int
+    n_nodes: int
+    sire_node: I64
+    dam_node: I64
+    par_ptr: I64
+    par_idx: I64
+    par_w: NDArray[np.float64]
+    level: NDArray[np.int32]
+    virtual: NDArray[np.bool_]
+    # per level: forward rounds [(c, p, w), ...] with unique c within a round
+    fwd: tuple[tuple[tuple[I64, I64, NDArray[np.float64]], ...], ...]
+    # per level: (c, w, parent-sorted order, unique parents, group starts)
+    bwd: tuple[tuple[I64, NDArray[np.float64], I64, I64, I64], ...]
+    _cache: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def max_level(self) -> int:
+        return len(self.fwd) - 1
+
+    def forward(self, w: np.ndarray) -> np.ndarray:
+        """``T w``: solve ``(I − P) z = w`` parents first. ``w`` is (nodes,) or (nodes, k)."""
+        z = np.array(w, copy=True)
+        two_d = z.ndim == 2
+        for rounds in self.fwd[1:]:
+            for c, p, wt in rounds:
+                z[c] += (wt[:, None] if two_d else wt).astype(z.dtype, copy=False) * z[p]
+        return z
+
+    def backward(self, x: np.ndarray) -> np.ndarray:
+        """``Tᵀ x``: accumulate children into parents, youngest level first."""
+        y = np.array(x, copy=True)
+        two_d = y.ndim == 2
+        for c, wt, order, up, starts in reversed(self.bwd[1:]):
+            if len(c) == 0:
+                continue
+            contrib = (wt[:, None] if two_d else wt).astype(y.dtype, copy=False) * y[c]
+            y[up] += np.add.reduceat(contrib[order], starts, axis=0)
+        return y
+
+
+    def spmm(self, dtype: np.dtype) -> SpmmSweeps:
+        """Per-level sparse operators for many-column sweeps (imports scipy)."""
+        key = f"spmm_{np.dtype(dtype).name}"
+        op = self._cache.get(key)
+        if op is None:
+            op = SpmmSweeps.build(self, np.dtype(dtype))
+            self._cache[key] = op
+        return op
+
+
+@dataclass(frozen=True, eq=False)
+class SpmmSweeps:
+    """Triangular sweeps for dense blocks of columns, nodes in level order.
+
+    Nodes are renumbered by level (``rank``), so level ``L`` is the contiguous
+    slice ``lo:hi`` and each sweep step is one sparse × dense product in C
+    (scipy.sparse): forward ``Z[lo:hi] += P_L Z[:lo]``, backward
+    ``Y[parents] += P_Lᵀ Y[lo:hi]``.
+    """
+
+    rank: I64                      # node -> row in level order
+    steps: tuple[tuple[int, int, Any, I64, Any], ...]  # lo, hi, P_L, parents, P_Lᵀ
+
+    @classmethod
+    def build(cls, g: NodeGraph, dtype: np.dtype) -> SpmmSweeps:
+        import scipy.sparse as sp
+
+        N = g.n_nodes
+        perm = np.argsort(g.level, kind="stable")
+        rank = np.empty(N, np.int64)
+        rank[perm] = np.arange(N)
+        lv = g.level[perm]
+        bounds = np.searchsorted(lv, np.arange(int(lv.max()) + 2 if N else 1))
+        child = np.repeat(np.arange(N, dtype=np.int64), np.diff(g.par_ptr))
+        rc, rp = rank[child], rank[g.par_idx]
+        o = np.argsort(rc, kind="stable")
+        rc, rp, w = rc[o], rp[o], g.par_w[o].astype(dtype)
+        eb = np.searchsorted(rc, bounds)
+        steps = []
+        for L in range(1, len(bounds) - 1):
+            lo, hi = int(bounds[L]), int(bounds[L + 1])
+            a, b = eb[L], eb[L + 1]
+            cc, pp, ww = rc[a:b] - lo, rp[a:b], w[a:b]
+            fwd = sp.csr_matrix((ww, (cc, pp)), shape=(hi - lo, lo))
+            parents, pinv = np.unique(pp, return_inverse=True)
+            bwd = sp.csr_matrix((ww, (pinv, cc)), shape=(len(parents), hi - lo))
+            steps.append((lo, hi, fwd, parents, bwd))
+        return cls(rank, tuple(steps))
+
+    def forward(self, Z: np.ndarray) -> np.ndarray:
+        """In place ``Z ← T Z`` for ``Z`` in level order, shape (nodes, k)."""
+        for lo, hi, fwd, _, _ in self.steps:
+            Z[lo:hi] += fwd @ Z[:lo]
+        return Z
+
+    def backward(self, Y: np.ndarray) -> np.ndarray:
+        """In place ``Y ← Tᵀ Y`` for ``Y`` in level order, shape (nodes, k)."""
+        for lo, hi, _, parents, bwd in reversed(self.steps):
+            Y[parents] += bwd @ Y[lo:hi]
+        return Y
+
+
+def build_graph(ped: Pedigree) -> NodeGraph:
+    """Node graph of ``ped`` (cached on the pedigree)."""
+    g = ped._cache.get("node_graph")
+    if g is None:
+        g = _build(ped)
+        ped._cache["node_graph"] = g
+    return g
+
+
+def _build(ped: Pedigree) -> NodeGraph:
+    n = ped.n
+    sm, dm = ped.sire_mult, ped.dam_mult
+    s_has, d_has = sm.has(), dm.has()
+    vs = np.flatnonzero(s_has)
+    vd = np.flatnonzero(d_has)
+    n_virtual = len(vs) + len(vd)
+    n_nodes = n + n_virtual
+    sire_node = ped.sire.astype(np.int64)
+    dam_node = ped.dam.astype(np.int64)
+    sire_node[vs] = n + np.arange(len(vs))
+    dam_node[vd] = n + len(vs) + np.arange(len(vd))
+
+    # edges (child, parent, weight, round)
+    animals = np.arange(n, dtype=np.int64)
+    ks, kd = sire_node >= 0, dam_node >= 0
+    ch = [animals[ks], animals[kd]]
+    pa = [sire_node[ks], dam_node[kd]]
+    wt = [np.full(int(ks.sum()), 0.5), np.full(int(kd.sum()), 0.5)]
+    rd = [np.zeros(int(ks.sum()), np.int64), np.ones(int(kd.sum()), np.int64)]
+    for mult, owners, base in ((sm, vs, n), (dm, vd, n + len(vs))):
+        if len(owners) == 0:
+            continue
+        counts = np.diff(mult.ptr)[owners]
+        vnode = np.repeat(base + np.arange(len(owners)), counts)
+        pos = np.concatenate([np.arange(mult.ptr[o], mult.ptr[o + 1]) for o in owners])
+        ch.append(vnode)
+        pa.append(mult.cand[pos].astype(np.int64))
+        wt.append(mult.prob[pos].astype(np.float64))
+        rd.append(pos - np.repeat(mult.ptr[owners], counts))
+    c = np.concatenate(ch)
+    p = np.concatenate(pa)
+    w = np.concatenate(wt)
+    r = np.concatenate(rd)
+
+    level = _levels(n_nodes, c, p)
+    o = np.argsort(c, kind="stable")
+    par_ptr = np.concatenate([[0], np.cumsum(np.bincount(c, minlength=n_nodes))]).astype(np.int64)
+    par_idx, par_w = p[o], w[o]
+
+    max_level = int(level.max()) if n_nodes else 0
+    lc = level[c] if len(c) else np.zeros(0, np.int32)
+    o2 = np.lexsort((r, lc))
+    c2, p2, w2, r2, l2 = c[o2], p[o2], w[o2], r[o2], lc[o2]
+    lb = np.searchsorted(l2, np.arange(max_level + 2))
+    fwd: list[tuple[tuple[I64, I64, NDArray[np.float64]], ...]] = [()]
+    bwd: list[tuple[I64, NDArray[np.float64], I64, I64, I64]] = [
+        (np.zeros(0, np.int64), np.zeros(0), np.zeros(0, np.int64),
+         np.zeros(0, np.int64), np.zeros(0, np.int64))]
+    for L in range(1, max_level + 1):
+        a, b = lb[L], lb[L + 1]
+        cl, pl, wl, rl = c2[a:b], p2[a:b], w2[a:b], r2[a:b]
+        rb = np.searchsorted(rl, np.arange(int(rl.max()) + 2)) if len(rl) else [0]
+        fwd.append(tuple((cl[rb[k]:rb[k + 1]], pl[rb[k]:rb[k + 1]], wl[rb[k]:rb[k + 1]])
+                         for k in range(len(rb) - 1) if rb[k + 1] > rb[k]))
+        order = np.argsort(pl, kind="stable")
+        ps = pl[order]
+        starts = np.flatnonzero(np.r_[True, ps[1:] != ps[:-1]]) if len(ps) else np.zeros(0, np.int64)
+        bwd.append((cl, wl, order, ps[starts], starts))
+    virtual = np.zeros(n_nodes, dtype=bool)
+    virtual[n:] = True
+    return NodeGraph(n, n_nodes, sire_node, dam_node, par_ptr, par_idx, par_w,
+                     level, virtual, tuple(fwd), tuple(bwd))
+
+
+def sub_pedigree(ped: Pedigree, mask: NDArray[np.bool_]) -> tuple[Pedigree, I64]:
+    """The animals in ``mask`` (which must be closed under ancestry) as a pedigree.
+
+    Returns the sub-pedigree and the original index of each of its animals.
+    Kinship among the kept animals is unchanged because every ancestor is kept.
+    """
+    old = np.flatnonzero(mask)
+    if len(old) == ped.n:
+        return ped, old
+    new = np.full(ped.n, -1, np.int64)
+    new[old] = np.arange(len(old))
+
+    def rp(a: np.ndarray) -> np.ndarray:
+        a = a[old]
+        return np.where(a >= 0, new[np.maximum(a, 0)], -1).astype(np.int32)
+
+    def rm(m):  # type: ignore[no-untyped-def]
+        from studbook.pedigree import MultParents
+        counts = np.diff(m.ptr)[old]
+        pos = np.concatenate([np.arange(m.ptr[o], m.ptr[o + 1]) for o in old[counts > 0]]) \
+            if counts.any() else np.zeros(0, np.int64)
+        return MultParents(np.concatenate([[0], np.cumsum(counts)]).astype(np.int64),
+                           new[m.cand[pos]].astype(np.int32), m.prob[pos])
+
+    sub = Pedigree(
+        ids=tuple(ped.ids[i] for i in old), sire=rp(ped.sire), dam=rp(ped.dam),
+        sex=ped.sex[old], alive=ped.alive[old], in_analysis=ped.in_analysis[old],
+        sire_wild=ped.sire_wild[old], dam_wild=ped.dam_wild[old],
+        birth_year=ped.birth_year[old], founder_inbreeding=ped.founder_inbreeding[old],
+        sire_mult=rm(ped.sire_mult), dam_mult=rm(ped.dam_mult))
+    return sub, old

@@ -1,0 +1,80 @@
+"""Migrations are frozen history: one head, upgrade from empty, down and up again, models == DDL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import create_engine, inspect
+
+from studbook import db
+from studbook.models import Base
+
+from conftest import run_cli
+
+TABLES = {"species", "institution", "animal", "parent_candidate", "local_id", "event", "audit_log"}
+
+
+def _tables(url):
+    engine = create_engine(url)
+    try:
+        return set(inspect(engine).get_table_names()) - {"alembic_version"}
+    finally:
+        engine.dispose()
+
+
+def test_single_head():
+    script = ScriptDirectory.from_config(db.alembic_config("sqlite://"))
+    assert len(script.get_heads()) == 1
+    assert script.get_current_head() == db.head_revision()
+
+
+def test_migrations_never_import_live_models():
+    for path in (Path(db.migrations_dir()) / "versions").glob("*.py"):
+        imports = [ln for ln in path.read_text().splitlines() if ln.startswith(("import ", "from "))]
+        assert not [ln for ln in imports if "studbook" in ln], path.name
+
+
+def test_upgrade_downgrade_upgrade(empty_url):
+    db.upgrade(empty_url)
+    assert _tables(empty_url) == TABLES
+    assert db.current_revision(empty_url) == db.head_revision()
+    db.downgrade(empty_url, "base")
+    assert _tables(empty_url) == set()
+    assert db.current_revision(empty_url) is None
+    db.upgrade(empty_url)
+    assert _tables(empty_url) == TABLES
+
+
+def test_every_revision_steps_down_and_up(empty_url):
+    script = ScriptDirectory.from_config(db.alembic_config("sqlite://"))
+    revisions = [r.revision for r in reversed(list(script.walk_revisions()))]
+    for rev in revisions:
+        db.upgrade(empty_url, rev)
+        assert db.current_revision(empty_url) == rev
+    for rev in reversed(revisions):
+        db.downgrade(empty_url, "-1")
+    assert db.current_revision(empty_url) is None
+
+
+def test_models_match_migrations(empty_url):
+    db.upgrade(empty_url)
+    engine = create_engine(empty_url)
+    try:
+        with engine.connect() as conn:
+            ctx = MigrationContext.configure(conn, opts={"compare_type": True})
+            diff = compare_metadata(ctx, Base.metadata)
+    finally:
+        engine.dispose()
+    assert diff == []
+
+
+def test_downgrade_keeps_nothing_and_upgrade_serves_cli(empty_url):
+    assert run_cli(empty_url, "init").exit_code == 0
+    db.downgrade(empty_url, "base")
+    r = run_cli(empty_url, "animal", "list")
+    assert r.exit_code == 3
+    assert run_cli(empty_url, "db", "upgrade").exit_code == 0
+    assert run_cli(empty_url, "animal", "list", "--format", "json").stdout.strip() == "[]"
