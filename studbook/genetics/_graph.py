@@ -25,6 +25,7 @@ computes ``Tᵀ x``, both O(nodes + edges) per column.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -255,3 +256,109 @@ def sub_pedigree(ped: Pedigree, mask: NDArray[np.bool_]) -> tuple[Pedigree, I64]
         birth_year=ped.birth_year[old], founder_inbreeding=ped.founder_inbreeding[old],
         sire_mult=rm(ped.sire_mult), dam_mult=rm(ped.dam_mult))
     return sub, old
+
+
+def expand_parents(g: NodeGraph, r: I64, a: I64,
+                    t: NDArray[np.float64]) -> tuple[I64, I64, NDArray[np.float64]]:
+    """Replace entries (row, node, coef) by (row, parent, coef·weight)."""
+    start = g.par_ptr[a]
+    deg = g.par_ptr[a + 1] - start
+    tot = int(deg.sum())
+    if tot == 0:
+        z = np.zeros(0, np.int64)
+        return z, z, np.zeros(0)
+    offs = np.arange(tot) - np.repeat(np.cumsum(deg) - deg, deg)
+    pos = np.repeat(start, deg) + offs
+    return np.repeat(r, deg), g.par_idx[pos], np.repeat(t, deg) * g.par_w[pos]
+
+
+def walk_ancestors(g: NodeGraph, r: I64, a: I64, t: NDArray[np.float64], top: int, m: int,
+                   visit: Callable[[int, I64, I64, NDArray[np.float64]], None]) -> None:
+    """Meuwissen–Luo ancestor tracing, vectorised over many rows.
+
+    Starts from entries ``(row, node, coefficient)`` (all nodes below level
+    ``top``) and, level by level from the youngest, sums the coefficients per
+    (row, node) — final once the level is reached, because every descendant of a
+    node has a higher level — calls ``visit(level, rows, nodes, T)`` and passes
+    ``T · weight`` on to the node's parents. ``m`` bounds the row ids.
+    """
+    N = g.n_nodes
+    buckets: list[list[tuple[I64, I64, NDArray[np.float64]]]] = [[] for _ in range(top)]
+
+    def push(r: I64, a: I64, t: NDArray[np.float64]) -> None:
+        if len(a) == 0:
+            return
+        lv = g.level[a]
+        lo, hi = int(lv.min()), int(lv.max())
+        if lo == hi:
+            buckets[lo].append((r, a, t))
+            return
+        o = np.argsort(lv.astype(np.int16), kind="stable")  # radix sort
+        counts = np.bincount(lv, minlength=hi + 1)
+        cuts = np.cumsum(counts)
+        r, a, t = r[o], a[o], t[o]
+        for L in range(lo, hi + 1):
+            if counts[L]:
+                b, e = cuts[L] - counts[L], cuts[L]
+                buckets[L].append((r[b:e], a[b:e], t[b:e]))
+
+    push(r, a, t)
+    for L in range(top - 1, -1, -1):
+        parts = buckets[L]
+        if not parts:
+            continue
+        buckets[L] = []
+        if len(parts) == 1:
+            r, a, t = parts[0]
+        else:
+            r = np.concatenate([p[0] for p in parts])
+            a = np.concatenate([p[1] for p in parts])
+            t = np.concatenate([p[2] for p in parts])
+        o, ks = _argsort_keys(r * N + a, m * N)
+        st = np.flatnonzero(np.r_[True, ks[1:] != ks[:-1]])
+        t = np.add.reduceat(t[o], st)
+        ks = ks[st]
+        r, a = ks // N, ks % N
+        visit(L, r, a, t)
+        if L > 0:
+            push(*expand_parents(g, r, a, t))
+
+
+def ancestor_coefficients(g: NodeGraph, rows: I64) -> tuple[I64, I64, NDArray[np.float64]]:
+    """Sparse rows of ``T`` for ``rows``: entries ``(k, node, T[rows[k], node])``.
+
+    Includes the node itself (``T_ii = 1``); sorted by ``k``. Memory is the
+    total number of ancestors of ``rows``.
+    """
+    m = len(rows)
+    out: list[tuple[I64, I64, NDArray[np.float64]]] = []
+
+    def visit(L: int, r: I64, a: I64, t: NDArray[np.float64]) -> None:
+        out.append((r, a, t))
+
+    top = int(g.level[rows].max()) + 1 if m else 0
+    walk_ancestors(g, np.arange(m, dtype=np.int64), np.asarray(rows, np.int64), np.ones(m),
+                   top, m, visit)
+    if not out:
+        z = np.zeros(0, np.int64)
+        return z, z, np.zeros(0)
+    r = np.concatenate([o[0] for o in out])
+    a = np.concatenate([o[1] for o in out])
+    t = np.concatenate([o[2] for o in out])
+    o = np.argsort(r, kind="stable")
+    return r[o], a[o], t[o]
+
+
+def _argsort_keys(key: I64, key_bound: int) -> tuple[I64, I64]:
+    """``argsort`` of non-negative keys and the sorted keys.
+
+    Packs ``(key, position)`` into one int64 when the bits allow and uses the
+    (much faster, SIMD) value sort; falls back to ``argsort`` otherwise.
+    """
+    nb = max(int(len(key) - 1).bit_length(), 1)
+    kb = max(int(key_bound).bit_length(), 1)
+    if kb + nb <= 62:
+        packed = np.sort((key << nb) | np.arange(len(key), dtype=np.int64))
+        return packed & ((1 << nb) - 1), packed >> nb
+    o = np.argsort(key)
+    return o, key[o]

@@ -41,7 +41,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from studbook.genetics._graph import NodeGraph, build_graph
+from studbook.genetics._graph import NodeGraph, build_graph, expand_parents, walk_ancestors
 from studbook.pedigree import Pedigree
 
 FloatArray = NDArray[np.float64]
@@ -128,79 +128,14 @@ def _compute(ped: Pedigree, g: NodeGraph) -> DiagState:
     return DiagState(D, A)
 
 
-def _expand_parents(g: NodeGraph, r: NDArray[np.int64], a: NDArray[np.int64],
-                    t: FloatArray) -> tuple[NDArray[np.int64], NDArray[np.int64], FloatArray]:
-    """Replace entries (row, node, coef) by (row, parent, coef·weight)."""
-    start = g.par_ptr[a]
-    deg = g.par_ptr[a + 1] - start
-    tot = int(deg.sum())
-    if tot == 0:
-        z = np.zeros(0, np.int64)
-        return z, z, np.zeros(0)
-    offs = np.arange(tot) - np.repeat(np.cumsum(deg) - deg, deg)
-    pos = np.repeat(start, deg) + offs
-    return np.repeat(r, deg), g.par_idx[pos], np.repeat(t, deg) * g.par_w[pos]
-
-
 def _ancestor_sum(g: NodeGraph, D: FloatArray, rows: NDArray[np.int64], top: int) -> FloatArray:
     """``Σ_a T_ra² D_a`` over the strict ancestors ``a`` of every row node."""
     m = len(rows)
-    N = g.n_nodes
-    buckets: list[list[tuple[NDArray[np.int64], NDArray[np.int64], FloatArray]]] = [
-        [] for _ in range(top)]
-
-    def push(r: NDArray[np.int64], a: NDArray[np.int64], t: FloatArray) -> None:
-        if len(a) == 0:
-            return
-        lv = g.level[a]
-        lo, hi = int(lv.min()), int(lv.max())
-        if lo == hi:
-            buckets[lo].append((r, a, t))
-            return
-        o = np.argsort(lv.astype(np.int16), kind="stable")  # radix sort
-        counts = np.bincount(lv, minlength=hi + 1)
-        cuts = np.cumsum(counts)
-        r, a, t = r[o], a[o], t[o]
-        for L in range(lo, hi + 1):
-            if counts[L]:
-                b, e = cuts[L] - counts[L], cuts[L]
-                buckets[L].append((r[b:e], a[b:e], t[b:e]))
-
     q = np.zeros(m)
-    push(*_expand_parents(g, np.arange(m, dtype=np.int64), rows, np.ones(m)))
-    for L in range(top - 1, -1, -1):
-        parts = buckets[L]
-        if not parts:
-            continue
-        buckets[L] = []
-        if len(parts) == 1:
-            r, a, t = parts[0]
-        else:
-            r = np.concatenate([p[0] for p in parts])
-            a = np.concatenate([p[1] for p in parts])
-            t = np.concatenate([p[2] for p in parts])
-        key = r * N + a
-        o, ks = _argsort_keys(key, m * N)
-        st = np.flatnonzero(np.r_[True, ks[1:] != ks[:-1]])
-        t = np.add.reduceat(t[o], st)
-        ks = ks[st]
-        r, a = ks // N, ks % N
-        q += np.bincount(r, weights=t * t * D[a], minlength=m)
-        if L > 0:
-            push(*_expand_parents(g, r, a, t))
+
+    def visit(L: int, r: NDArray[np.int64], a: NDArray[np.int64], t: FloatArray) -> None:
+        q[:] += np.bincount(r, weights=t * t * D[a], minlength=m)
+
+    walk_ancestors(g, *expand_parents(g, np.arange(m, dtype=np.int64), rows, np.ones(m)),
+                   top, m, visit)
     return q
-
-
-def _argsort_keys(key: NDArray[np.int64], key_bound: int) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-    """``argsort`` of non-negative keys and the sorted keys.
-
-    Packs ``(key, position)`` into one int64 when the bits allow and uses the
-    (much faster, SIMD) value sort; falls back to ``argsort`` otherwise.
-    """
-    nb = max(int(len(key) - 1).bit_length(), 1)
-    kb = max(int(key_bound).bit_length(), 1)
-    if kb + nb <= 62:
-        packed = np.sort((key << nb) | np.arange(len(key), dtype=np.int64))
-        return packed & ((1 << nb) - 1), packed >> nb
-    o = np.argsort(key)
-    return o, key[o]

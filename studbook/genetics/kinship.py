@@ -28,7 +28,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import DTypeLike, NDArray
 
-from studbook.genetics._graph import build_graph, sub_pedigree
+from studbook.genetics._graph import ancestor_coefficients, build_graph, sub_pedigree
 from studbook.genetics.inbreeding import diag_state
 from studbook.pedigree import Pedigree
 
@@ -79,9 +79,10 @@ def kinship_matrix(ped: Pedigree, idx: NDArray[np.integer] | list[int] | None = 
     """Square kinship matrix Φ among the animals ``idx`` (default: ``ped.living``).
 
     Colleau's indirect method on the ancestor-pruned pedigree: for each block
-    of ``block`` columns, ``Φ[:, J] = ½ T D Tᵀ E_J`` with two triangular sweeps
-    (one sparse × dense product per generation level, scipy.sparse, imported
-    lazily);
+    of ``block`` columns, ``Φ[:, J] = ½ T (D Tᵀ E_J)``. ``Tᵀ E_J`` (the ancestor
+    coefficients of J) is sparse and traced once for all columns; the product
+    with ``T`` is one forward triangular sweep (a sparse × dense product per
+    generation level, scipy.sparse imported lazily);
     rows ``idx`` are kept. Memory: the result plus ``block`` columns over the
     ancestors of ``idx`` — never an N×N matrix of the whole pedigree.
 
@@ -117,26 +118,39 @@ def kinship_matrix(ped: Pedigree, idx: NDArray[np.integer] | list[int] | None = 
         D_an = diag_state(ped).D[old]
     else:
         D_an = diag_state(sub).D[: sub.n]
-    sw = g.spmm(dt)
-    D = np.zeros(g.n_nodes, dtype=dt)
-    D[sw.rank[: sub.n]] = D_an
+    D = np.zeros(g.n_nodes)
+    D[: sub.n] = D_an
     new = np.full(ped.n, -1, np.int64)
     new[old] = np.arange(len(old))
+    # Tᵀ E_J is sparse (ancestors of J): trace it once for all columns
+    col, anc, coef = ancestor_coefficients(g, new[idx])
+    val = (coef * D[anc]).astype(dt)
+    sw = g.spmm(dt)
+    row = sw.rank[anc]
     pos = sw.rank[new[idx]]
+    cut = np.searchsorted(col, np.arange(0, k + block, block))
     half = dt.type(0.5)
+    X = np.empty((g.n_nodes, min(block, k)), dtype=dt)
     for a in range(0, k, block):
         b = min(a + block, k)
-        X = np.zeros((g.n_nodes, b - a), dtype=dt)
-        X[pos[a:b], np.arange(b - a)] = 1.0
-        sw.backward(X)
-        X *= D[:, None]
-        sw.forward(X)
-        out[:, a:b] = X[pos] * half
-        del X
-    # exact symmetry: copy the lower block triangle onto the upper one
-    for a in range(0, k, block):
-        b = min(a + block, k)
-        out[a:b, b:] = out[b:, a:b].T
-        blk = out[a:b, a:b]
-        blk[...] = (blk + blk.T) * half
+        W = X[:, : b - a]
+        W[...] = 0.0
+        e0, e1 = cut[a // block], cut[a // block + 1]
+        W[row[e0:e1], col[e0:e1] - a] = val[e0:e1]
+        sw.forward(W)
+        out[a:b, :] = (W[pos] * half).T  # row slab: contiguous writes
+    _symmetrize(out)
     return out
+
+
+def _symmetrize(a: np.ndarray, tile: int = 256) -> None:
+    """In place ``a ← (a + aᵀ)/2`` by cache-friendly tiles (exact symmetry)."""
+    k = a.shape[0]
+    half = a.dtype.type(0.5)
+    for i in range(0, k, tile):
+        ie = min(i + tile, k)
+        for j in range(i, k, tile):
+            je = min(j + tile, k)
+            m = (a[i:ie, j:je] + a[j:je, i:ie].T) * half
+            a[i:ie, j:je] = m
+            a[j:je, i:ie] = m.T

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from ..dates import FuzzyDate, years_between
 from ..errors import InvalidInputError, ValidationError
-from ..models import BIRTH_TYPES, REARINGS, SEXES, Animal, Event, LocalId, ParentCandidate
+from ..models import BIRTH_TYPES, REARINGS, SEXES, Animal, Event, Institution, LocalId, ParentCandidate
 from ..records import Status, status_of
 from ..rules import Finding
 from .book import enforce_rules, get_animal, get_institution, load_book, today
@@ -78,12 +78,15 @@ def check_choice(value: str, allowed: tuple[str, ...], what: str, record: str) -
     return v
 
 
-def check_new_id(session: Session, studbook_id: str) -> str:
+def check_new_id(session: Session, studbook_id: str, taken: set[str] | None = None) -> str:
+    """A valid, unused studbook ID (*taken*: IDs already known to be used, saves a query)."""
     sid = studbook_id.strip()
     if not sid or len(sid) > MAX_ID_LENGTH or any(c.isspace() for c in sid):
         raise InvalidInputError(f"studbook ID {studbook_id!r} is not valid",
                                 f"IDs are 1-{MAX_ID_LENGTH} characters without spaces, e.g. 1024")
-    if session.scalars(select(Animal.id).where(Animal.studbook_id == sid)).first() is not None:
+    used = (sid in taken) if taken is not None else (
+        session.scalars(select(Animal.id).where(Animal.studbook_id == sid)).first() is not None)
+    if used:
         raise ValidationError(f"studbook ID {sid} is already used", "IDs are permanent and unique; use the next free ID")
     return sid
 
@@ -97,11 +100,29 @@ def next_studbook_id(session: Session) -> int:
     return biggest + 1
 
 
-def _apply_parent(session: Session, animal: Animal, role: str, spec: ParentSpec) -> None:
+def apply_parent(session: Session, animal: Animal, role: str, spec: ParentSpec,
+                 lookup: dict[str, Animal] | None = None) -> None:
+    """Set one parent slot; *lookup* resolves IDs loaded in the same transaction."""
+
+    def find(sid: str) -> Animal:
+        if lookup is not None and sid in lookup:
+            return lookup[sid]
+        return get_animal(session, sid)
+
     setattr(animal, f"{role}_kind", spec.kind)
-    setattr(animal, role, get_animal(session, spec.studbook_id) if spec.kind == "ID" and spec.studbook_id else None)
+    parent = find(spec.studbook_id) if spec.kind == "ID" and spec.studbook_id else None
+    if parent is not None and parent.id is not None:
+        # Plain foreign key: lets a whole book (even one with a loop, which the rules then
+        # report) be linked after all animals are inserted.
+        setattr(animal, f"{role}_id", parent.id)
+    else:
+        setattr(animal, role, parent)
     for cid, prob in spec.candidates:
-        animal.candidates.append(ParentCandidate(role=role, candidate=get_animal(session, cid), probability=prob))
+        cand = find(cid)
+        if cand.id is not None:
+            animal.candidates.append(ParentCandidate(role=role, candidate_id=cand.id, probability=prob))
+        else:
+            animal.candidates.append(ParentCandidate(role=role, candidate=cand, probability=prob))
 
 
 def create_animal(
@@ -117,9 +138,10 @@ def create_animal(
     house_name: str | None = None,
     artificial_insemination: bool = False,
     flags: dict[str, bool] | None = None,
+    taken: set[str] | None = None,
 ) -> Animal:
     """Insert the master record (no events, no rule check: callers add events, then enforce)."""
-    sid = check_new_id(session, studbook_id)
+    sid = check_new_id(session, studbook_id, taken)
     sex = check_choice(sex.upper(), SEXES, "sex", sid)
     birth_type = check_choice(birth_type, BIRTH_TYPES, "birth type", sid)
     rearing = check_choice(rearing, REARINGS, "rearing", sid)
@@ -128,8 +150,8 @@ def create_animal(
         birth_estimated=birth.estimated, birth_type=birth_type, house_name=house_name or None,
         rearing=rearing, artificial_insemination=artificial_insemination, **(flags or {}),
     )
-    _apply_parent(session, animal, "sire", sire)
-    _apply_parent(session, animal, "dam", dam)
+    apply_parent(session, animal, "sire", sire)
+    apply_parent(session, animal, "dam", dam)
     session.add(animal)
     return animal
 
@@ -146,15 +168,21 @@ def add_event(
     cause: str | None = None,
     site: str | None = None,
     local_id: str | None = None,
+    institutions: dict[str, Institution] | None = None,
 ) -> Event:
-    inst = get_institution(session, at) if at else None
-    frm = get_institution(session, from_code) if from_code else None
+    def inst_of(code: str) -> Institution:
+        if institutions is not None and code in institutions:
+            return institutions[code]
+        return get_institution(session, code)
+
+    inst = inst_of(at) if at else None
+    frm = inst_of(from_code) if from_code else None
     ev = Event(animal=animal, kind=kind, date=when.db_value, date_precision=when.precision,
                date_estimated=when.estimated, institution=inst, from_institution=frm,
                loan=loan, cause=cause or None, site=site or None)
     session.add(ev)
     if local_id and inst is not None:
-        existing = next((li for li in animal.local_ids if li.institution_id == inst.id), None)
+        existing = next((li for li in animal.local_ids if li.institution is inst or li.institution_id == inst.id), None)
         if existing is not None:
             existing.local_id = local_id
         else:

@@ -9,13 +9,14 @@ from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..dates import FuzzyDate
 from ..errors import ImportFormatError, StudbookError, ValidationError
-from ..models import Animal, Species
+from ..models import Animal, Institution, Species
 from ..records import SpeciesParams
 from ..rules import check_book, errors_of
-from .animals import FLAGS, ParentSpec, add_event, create_animal
+from .animals import FLAGS, ParentSpec, add_event, apply_parent, create_animal
 from .book import get_animal, load_book
 from .institutions import add_institution
 
@@ -88,6 +89,11 @@ def load_book_folder(session: Session, folder: Path) -> LoadReport:
         set_species(session, SpeciesParams(**{k: raw[k] for k in SPECIES_FIELDS if k in raw}))
     else:
         ensure_species(session)
+    with session.no_autoflush:
+        return _load_rows(session, folder)
+
+
+def _load_rows(session: Session, folder: Path) -> LoadReport:
     problems: list[str] = []
 
     def guard(where: str, fn, *args, **kw):  # type: ignore[no-untyped-def]
@@ -112,6 +118,7 @@ def load_book_folder(session: Session, folder: Path) -> LoadReport:
         for line, r in _read_csv(mult_path):
             mult.setdefault((r["studbook_id"], r["role"]), []).append((r["candidate"], float(r["probability"])))
     animals: dict[str, Animal] = {}
+    parents: list[tuple[str, Animal, dict[str, ParentSpec]]] = []
     for line, r in _read_csv(folder / "animals.csv"):
         sid = r["studbook_id"]
         specs = {}
@@ -129,15 +136,23 @@ def load_book_folder(session: Session, folder: Path) -> LoadReport:
         birth = guard(f"animals.csv line {line}", FuzzyDate.parse, r["birth_date"], what=f"animal {sid}: birth date")
         if birth is None:
             continue
+        # Parents are linked in a second pass: a parent may come later in the file.
         a = guard(f"animals.csv line {line}", create_animal, session, sid, sex=r["sex"], birth=birth,
-                  birth_type=r.get("birth_type") or "captive", sire=specs["sire"], dam=specs["dam"],
+                  birth_type=r.get("birth_type") or "captive", sire=ParentSpec("UNK"), dam=ParentSpec("UNK"),
                   rearing=r.get("rearing") or "unknown", house_name=r.get("house_name") or None,
                   artificial_insemination=_flag(r.get("artificial_insemination")),
-                  flags={f: _flag(r.get(f)) for f in FLAGS if f in r})
+                  flags={f: _flag(r.get(f)) for f in FLAGS if f in r}, taken=set(animals))
         if a is not None:
             a.notes = r.get("notes") or None
             animals[sid] = a
-            session.flush()
+            parents.append((f"animals.csv line {line}", a, specs))
+    session.flush()
+    for a in animals.values():  # new animals have no local IDs yet: no need to ask the database
+        set_committed_value(a, "local_ids", [])
+    for where, a, specs in parents:
+        for role in ("sire", "dam"):
+            guard(where, apply_parent, session, a, role, specs[role], animals)
+    institutions = {i.code: i for i in session.scalars(select(Institution))}
     n_events = 0
     for line, r in _read_csv(folder / "events.csv"):
         sid = r["studbook_id"]
@@ -148,7 +163,7 @@ def load_book_folder(session: Session, folder: Path) -> LoadReport:
         if guard(f"events.csv line {line}", add_event, session, animal, r["event"], when,
                  at=r.get("institution") or None, from_code=r.get("from_institution") or None,
                  loan=_flag(r.get("loan")), cause=r.get("cause") or None, site=r.get("site") or None,
-                 local_id=r.get("local_id") or None) is not None:
+                 local_id=r.get("local_id") or None, institutions=institutions) is not None:
             n_events += 1
     if problems:
         raise ImportFormatError(f"the book in {folder} has {len(problems)} problem(s); nothing was loaded",
