@@ -75,9 +75,10 @@ def inbreeding(ped: Pedigree) -> FloatArray:
 
         >>> from studbook.pedigree import Pedigree, PedigreeRecord as R
         >>> ped = Pedigree.from_records([R("A", sex="M"), R("B", sex="F"),
-        ...     R("X", sex="F"), R("C", "A", "B", "M"), R("D", "A", "B", "F"),
-        ...     R("E", "C", "D"), R("H", "A", "X", "F"), R("G", "C", "H")])
-        >>> dict(zip(ped.ids, inbreeding(ped).tolist()))["E"], inbreeding(ped)[-1]
+        ...     R("X", sex="F"), R("C", "A", "B", sex="M"), R("D", "A", "B", sex="F"),
+        ...     R("E", "C", "D"), R("H", "A", "X", sex="F"), R("G", "C", "H")])
+        >>> F = dict(zip(ped.ids, inbreeding(ped).tolist()))
+        >>> F["E"], F["G"]
         (0.25, 0.125)
     """
     return diag_state(ped).A_diag[: ped.n] - 1.0

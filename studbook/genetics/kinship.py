@@ -100,7 +100,7 @@ def kinship_matrix(ped: Pedigree, idx: NDArray[np.integer] | list[int] | None = 
     Example:
         >>> from studbook.pedigree import Pedigree, PedigreeRecord as R
         >>> ped = Pedigree.from_records([R("A", sex="M"), R("B", sex="F"),
-        ...     R("C", "A", "B", "M"), R("D", "A", "B", "F"), R("E", "C", "D")])
+        ...     R("C", "A", "B", sex="M"), R("D", "A", "B", sex="F"), R("E", "C", "D")])
         >>> kinship_matrix(ped, [2, 3, 4]).tolist()
         [[0.5, 0.25, 0.375], [0.25, 0.5, 0.375], [0.375, 0.375, 0.625]]
     """
