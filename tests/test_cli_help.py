@@ -1,0 +1,41 @@
+"""Every command has help text and is mentioned in the README (sqlite-utils' test_docs)."""
+
+from __future__ import annotations
+
+import click
+import pytest
+
+from studbook.cli.app import cli
+
+from conftest import ROOT, run_cli
+
+
+def _commands(group: click.Group, prefix: tuple[str, ...] = ()):
+    for name, cmd in group.commands.items():
+        path = (*prefix, name)
+        yield path, cmd
+        if isinstance(cmd, click.Group):
+            yield from _commands(cmd, path)
+
+
+ALL = list(_commands(cli))
+
+
+@pytest.mark.parametrize("path", [p for p, _ in ALL], ids=[" ".join(p) for p, _ in ALL])
+def test_help(path, tmp_path):
+    r = run_cli(str(tmp_path / "x.db"), *path, "--help")
+    assert r.exit_code == 0, r.stderr
+    assert "Usage: studbook" in r.stdout
+    cmd = dict(ALL)[path]
+    assert (cmd.help or "").strip(), f"{' '.join(path)} has no help text"
+
+
+@pytest.mark.parametrize("path", [p for p, c in ALL if not isinstance(c, click.Group)],
+                         ids=[" ".join(p) for p, c in ALL if not isinstance(c, click.Group)])
+def test_readme_mentions_every_command(path):
+    readme = (ROOT / "README.md").read_text()
+    assert f"studbook {' '.join(path)}" in readme, f"README does not mention `studbook {' '.join(path)}`"
+
+
+def test_short_help_alias(tmp_path):
+    assert run_cli(str(tmp_path / "x.db"), "-h").exit_code == 0
