@@ -154,3 +154,12 @@ def assert_refused(url: str, args: list[str], *fragments: str, code: int = 1) ->
     assert "\nHint: " in r.stderr, r.stderr
     assert table_counts(url) == before, "a refused command wrote to the database"
     return r
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def sample_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The bundled sample studbook, loaded once per backend. READ-ONLY: tests must not write to it."""
+    with fresh_database(str(request.param), tmp_path_factory.mktemp("sample")) as url:
+        r = run_cli(url, "init", "--sample")
+        assert r.exit_code == 0, r.stderr
+        yield url
