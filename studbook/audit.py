@@ -111,3 +111,23 @@ def install_audit(session: Session) -> None:
     if not session.info.get("_audit_installed"):
         event.listen(session, "after_flush", _after_flush)
         session.info["_audit_installed"] = True
+
+
+def log_bulk_inserts(session: Session, table_name: str, rows: list[tuple[int | None, str | None, dict[str, Any]]]) -> None:
+    """Audit rows for a bulk (Core) insert: ``(row_id, record label, values)`` per inserted row.
+
+    Bulk importers insert with Core for speed, so the ORM flush hook does not see
+    them; they call this in the same transaction instead.
+    """
+    if not rows:
+        return
+    now = datetime.now(timezone.utc)
+    user = session.info.get("user", "unknown")
+    command = session.info.get("command")
+    payload = [
+        {"at": now, "user": user, "command": command, "action": "insert", "table_name": table_name,
+         "row_id": rid, "record": label, "before": None, "after": {k: _plain(v) for k, v in values.items()}}
+        for rid, label, values in rows
+    ]
+    for start in range(0, len(payload), 5000):
+        session.connection().execute(insert(AuditLog.__table__), payload[start:start + 5000])

@@ -27,6 +27,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
+from itertools import repeat
+from operator import attrgetter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -349,26 +351,44 @@ class Pedigree:
         recs = list(records)
         problems: list[str] = []
         index: dict[str, int] = {}
-        keep: list[PedigreeRecord] = []
-        for r in recs:
-            if r.id in index:
-                problems.append(f"duplicate id {r.id!r}")
-                continue
-            index[r.id] = len(keep)
-            keep.append(r)
+        keep: list[PedigreeRecord] = recs
+        index = {r.id: i for i, r in enumerate(recs)}
+        if len(index) != len(recs):  # rare path: report and drop duplicates
+            index, keep = {}, []
+            for r in recs:
+                if r.id in index:
+                    problems.append(f"duplicate id {r.id!r}")
+                    continue
+                index[r.id] = len(keep)
+                keep.append(r)
         n = len(keep)
-        sex = np.zeros(n, np.int8)
-        for i, r in enumerate(keep):
-            code = SEX_CODES.get(r.sex)
-            if code is None:
-                problems.append(f"{r.id!r} has sex {r.sex!r}; expected 'M', 'F' or 'U'")
-                code = 0
-            sex[i] = code
+        sex = np.fromiter(map(SEX_CODES.get, map(attrgetter("sex"), keep), repeat(-1)),
+                          dtype=np.int8, count=n)
+        for i in np.flatnonzero(sex < 0).tolist():
+            problems.append(f"{keep[i].id!r} has sex {keep[i].sex!r}; expected 'M', 'F' or 'U'")
+        sex[sex < 0] = 0
 
-        sire = np.full(n, UNKNOWN, np.int64)
-        dam = np.full(n, UNKNOWN, np.int64)
+        # common case, vectorised: plain sire/dam labels (-1 none, -2 not found)
+        lookup: dict[str | None, int] = dict(index)
+        lookup[None] = UNKNOWN
+        get = lookup.get
+        sire = np.fromiter(map(get, map(attrgetter("sire"), keep), repeat(-2)),
+                           dtype=np.int64, count=n)
+        dam = np.fromiter(map(get, map(attrgetter("dam"), keep), repeat(-2)),
+                          dtype=np.int64, count=n)
+        special = np.fromiter(map(any, map(attrgetter(
+            "sire_wild", "dam_wild", "sire_mult", "dam_mult", "founder_inbreeding"), keep)),
+            dtype=bool, count=n)
+        me = np.arange(n)
+        bad = (special | (sire == -2) | (dam == -2) | (sire == me) | (dam == me)
+               | ((sire >= 0) & (sire == dam)))
+        sx = sex[np.maximum(sire, 0)]
+        dx = sex[np.maximum(dam, 0)]
+        bad |= ((sire >= 0) & (sx == 2)) | ((dam >= 0) & (dx == 1))
         mult: dict[str, list[tuple[int, int, float]]] = {"sire": [], "dam": []}
-        for i, r in enumerate(keep):
+        for i in np.flatnonzero(bad).tolist():
+            r = keep[i]
+            sire[i] = dam[i] = UNKNOWN
             slots = (("sire", r.sire, r.sire_wild, r.sire_mult, sire, 1, "male"),
                      ("dam", r.dam, r.dam_wild, r.dam_mult, dam, 2, "female"))
             seen: dict[int, str] = {}
@@ -407,7 +427,7 @@ class Pedigree:
                         mult[slot].append((i, j, float(prob)))
                     else:
                         arr[i] = j
-            has_parent = bool(seen) or r.sire is not None or r.dam is not None or \
+            has_parent = r.sire is not None or r.dam is not None or \
                 bool(r.sire_mult) or bool(r.dam_mult)
             if r.founder_inbreeding != 0.0:
                 if has_parent:
@@ -426,9 +446,10 @@ class Pedigree:
                 ec.append(a[:, 0].astype(np.int64))
                 ep.append(a[:, 1].astype(np.int64))
         c_all, p_all = np.concatenate(ec), np.concatenate(ep)
-        lev = _levels(n, c_all, p_all, strict=False)
-        if np.any(lev < 0):
-            problems.extend(_cycle_problems(keep, c_all, p_all, lev < 0))
+        if not bool(np.all(p_all < c_all)):  # parents-first input cannot have a cycle
+            lev = _levels(n, c_all, p_all, strict=False)
+            if np.any(lev < 0):
+                problems.extend(_cycle_problems(keep, c_all, p_all, lev < 0))
 
         if problems:
             raise PedigreeError(
@@ -456,19 +477,21 @@ class Pedigree:
             ptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
             return MultParents(ptr, cand[o].astype(np.int32), prob[o])
 
-        ks = [keep[int(k)] for k in order]
-        by = np.array([np.nan if r.birth_year is None else float(r.birth_year) for r in ks])
+        ks = [keep[k] for k in order.tolist()]
+        by = np.array([np.nan if r.birth_year is None else r.birth_year for r in ks],
+                      dtype=np.float64)
         return cls(
             ids=tuple(r.id for r in ks),
             sire=remap(sire),
             dam=remap(dam),
             sex=sex[order],
-            alive=np.array([r.alive for r in ks], dtype=bool),
-            in_analysis=np.array([r.in_analysis for r in ks], dtype=bool),
-            sire_wild=np.array([r.sire_wild for r in ks], dtype=bool),
-            dam_wild=np.array([r.dam_wild for r in ks], dtype=bool),
+            alive=np.fromiter(map(attrgetter("alive"), ks), dtype=bool, count=n),
+            in_analysis=np.fromiter(map(attrgetter("in_analysis"), ks), dtype=bool, count=n),
+            sire_wild=np.fromiter(map(attrgetter("sire_wild"), ks), dtype=bool, count=n),
+            dam_wild=np.fromiter(map(attrgetter("dam_wild"), ks), dtype=bool, count=n),
             birth_year=by.reshape(len(ks)),
-            founder_inbreeding=np.array([r.founder_inbreeding for r in ks], np.float64),
+            founder_inbreeding=np.fromiter(map(attrgetter("founder_inbreeding"), ks),
+                                           dtype=np.float64, count=n),
             sire_mult=build_mult(mult["sire"]),
             dam_mult=build_mult(mult["dam"]),
         )
@@ -497,9 +520,9 @@ def _levels(n: int, child: NDArray[np.int64], parent: NDArray[np.int64],
             break
         starts = np.repeat(kptr[wave] - np.cumsum(deg) + deg, deg) + np.arange(tot)
         ch = kids[starts]
-        indeg -= np.bincount(ch, minlength=n)
-        cand = np.unique(ch)
-        wave = cand[indeg[cand] == 0]
+        u, cnt = np.unique(ch, return_counts=True)
+        indeg[u] -= cnt
+        wave = u[indeg[u] == 0]
         g += 1
     if strict and np.any(level < 0):
         raise ValueError("cycle in parent edges")

@@ -37,6 +37,10 @@ def pedigree_names(include_errors: bool = False) -> list[str]:
     return [n for n in names if include_errors or n not in ERROR_PEDIGREES]
 
 
+def has_subset(name: str) -> bool:
+    return (subset_dir() / f"{name}.txt").exists()
+
+
 def subset_ids(name: str) -> list[str]:
     path = subset_dir() / f"{name}.txt"
     return [ln.strip() for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip()]

@@ -180,4 +180,35 @@ def audit(app: AppContext, studbook_id: str | None, limit: int, fmt: str) -> Non
     emit(rows, fmt, title="Audit log")
 
 
-from . import animals  # noqa: E402,F401
+from . import animals, genetics  # noqa: E402,F401
+
+
+@cli.group("import")
+def import_group() -> None:
+    """Import data from other tools."""
+
+
+@import_group.command("pedigree")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--repair", is_flag=True,
+              help="Fix repairable problems the way optiSel's prePed does (break loops, clear impossible parents) "
+                   "and list every change.")
+@pass_app
+def import_pedigree_cmd(app: AppContext, file: str, repair: bool) -> None:
+    """Import a generic pedigree CSV (id,sire,dam,sex[,birth_year|birth_date][,alive]); all or nothing."""
+    from ..db import upgrade
+    from ..services.imports import import_pedigree
+
+    upgrade(app.url)
+    with app.session(write=True) as session:
+        report = import_pedigree(session, file, repair=repair)
+    for line in report.repairs:
+        message(f"Repaired: {line}")
+    if report.warnings:
+        from collections import Counter
+
+        codes = Counter(w.split()[1] for w in report.warnings)
+        message(f"{len(report.warnings)} warning(s) ({', '.join(f'{c} x{n}' for c, n in sorted(codes.items()))}); "
+                "`studbook validate` lists them.")
+    message(f"Imported {report.animals} animals from {report.file} ({report.added_parents} parents without a row "
+            f"added as founders, {report.dead} dead, {len(report.repairs)} repairs).")

@@ -33,6 +33,9 @@ from studbook.genetics.inbreeding import diag_state
 from studbook.pedigree import Pedigree
 
 
+_SPMM_MIN_NODES = 20_000  # below this, numpy sweeps (avoid importing scipy)
+
+
 def _as_index(ped: Pedigree, idx: NDArray[np.integer] | list[int] | None) -> NDArray[np.int64]:
     if idx is None:
         return ped.living
@@ -125,9 +128,13 @@ def kinship_matrix(ped: Pedigree, idx: NDArray[np.integer] | list[int] | None = 
     # Tᵀ E_J is sparse (ancestors of J): trace it once for all columns
     col, anc, coef = ancestor_coefficients(g, new[idx])
     val = (coef * D[anc]).astype(dt)
-    sw = g.spmm(dt)
-    row = sw.rank[anc]
-    pos = sw.rank[new[idx]]
+    if g.n_nodes >= _SPMM_MIN_NODES:
+        sw = g.spmm(dt)
+        rank, sweep = sw.rank, sw.forward
+    else:  # small: numpy-only sweeps, no scipy import
+        rank, sweep = np.arange(g.n_nodes), g.forward
+    row = rank[anc]
+    pos = rank[new[idx]]
     cut = np.searchsorted(col, np.arange(0, k + block, block))
     half = dt.type(0.5)
     X = np.empty((g.n_nodes, min(block, k)), dtype=dt)
@@ -137,7 +144,7 @@ def kinship_matrix(ped: Pedigree, idx: NDArray[np.integer] | list[int] | None = 
         W[...] = 0.0
         e0, e1 = cut[a // block], cut[a // block + 1]
         W[row[e0:e1], col[e0:e1] - a] = val[e0:e1]
-        sw.forward(W)
+        W = sweep(W)
         out[a:b, :] = (W[pos] * half).T  # row slab: contiguous writes
     _symmetrize(out)
     return out

@@ -1,0 +1,168 @@
+"""``studbook genetics ...``: kinship, inbreeding, mean kinship, summary, founders, gene drop."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import click
+
+from .app import AppContext, cli, pass_app
+from .output import emit, emit_object, format_option, message
+
+
+@cli.group()
+def genetics() -> None:
+    """Pedigree genetics of the book (PMx-style): F, kinship, MK, GD, FGE, founders, gene drop."""
+
+
+def _load(app: AppContext) -> Any:
+    from ..services.genetics import load
+
+    with app.session() as session:
+        return load(session)
+
+
+@genetics.command("inbreeding")
+@format_option
+@pass_app
+def inbreeding_cmd(app: AppContext, fmt: str) -> None:
+    """Inbreeding coefficient F of every animal (id,F)."""
+    from ..services.genetics import inbreeding_rows
+
+    emit(inbreeding_rows(_load(app)), fmt, title="Inbreeding")
+
+
+@genetics.command("kinship")
+@click.argument("ids", nargs=-1)
+@click.option("--ids-file", type=click.Path(dir_okay=False), help="File with one studbook ID per line.")
+@click.option("--matrix", is_flag=True, help="Write the square matrix instead of id1,id2,kinship rows.")
+@click.option("--float32", "float32", is_flag=True, help="Single precision (halves memory for very large sets).")
+@format_option
+@pass_app
+def kinship_cmd(app: AppContext, ids: tuple[str, ...], ids_file: str | None, matrix: bool, float32: bool,
+                fmt: str) -> None:
+    """Kinship coefficients among IDS (default: the living analysis population).
+
+    Long format: every unordered pair once plus the self pairs (id1,id2,kinship).
+    """
+    import numpy as np
+
+    from ..services.analysis import read_ids_file
+    from ..services.genetics import kinship_long, kinship_square
+
+    wanted = list(ids) + (read_ids_file(ids_file) if ids_file else [])
+    loaded = _load(app)
+    dtype = np.float32 if float32 else np.float64
+    if not matrix:
+        emit(kinship_long(loaded, wanted or None, dtype=dtype), fmt, title="Kinship")
+        return
+    labels, k = kinship_square(loaded, wanted or None, dtype=dtype)
+    if fmt == "json":
+        json.dump({"ids": labels, "matrix": k.tolist()}, sys.stdout)
+        sys.stdout.write("\n")
+    elif fmt == "csv":
+        import csv
+
+        from .output import escape_cell
+
+        w = csv.writer(sys.stdout, lineterminator="\n")
+        w.writerow(["id", *(escape_cell(x) for x in labels)])
+        for lab, row in zip(labels, k.tolist()):
+            w.writerow([escape_cell(lab), *(repr(float(v)) for v in row)])
+    else:
+        if len(labels) > 30:
+            message(f"{len(labels)} animals: too wide for a table; use --format csv or json.")
+            raise SystemExit(0)
+        rows = [{"id": lab, **{o: f"{v:.4f}" for o, v in zip(labels, row)}} for lab, row in zip(labels, k.tolist())]
+        emit(rows, "table", title="Kinship matrix")
+
+
+@genetics.command("mean-kinship")
+@format_option
+@pass_app
+def mean_kinship_cmd(app: AppContext, fmt: str) -> None:
+    """Mean kinship table of the living analysis population, lowest MK (most valuable) first."""
+    from ..services.genetics import KINSHIP_VALUE_NOTE, mean_kinship_rows
+
+    rows = mean_kinship_rows(_load(app))
+    emit(rows, fmt, title="Mean kinship (living analysis population)")
+    if fmt == "table":
+        message(f"Note: {KINSHIP_VALUE_NOTE}.")
+
+
+@genetics.command("summary")
+@format_option
+@pass_app
+def summary_cmd(app: AppContext, fmt: str) -> None:
+    """Gene diversity, mean kinship, founder genome equivalents, founder equivalents, mean F."""
+    from ..services.genetics import summary
+
+    emit_object(summary(_load(app)), fmt, title="Genetic summary (living analysis population)")
+
+
+def _progress(total_label: str) -> tuple[Any, Any]:
+    """A rich progress bar on stderr when stderr is a terminal; otherwise nothing."""
+    from .output import err_console
+
+    con = err_console()
+    if not con.is_terminal:
+        return None, None
+    from rich.progress import Progress
+
+    prog = Progress(console=con, transient=True)
+    task = prog.add_task(total_label, total=None)
+
+    def update(done: int, total: int) -> None:
+        prog.update(task, completed=done, total=total)
+
+    return prog, update
+
+
+@genetics.command("founders")
+@click.option("--gene-drop/--no-gene-drop", "with_drop", default=True, show_default=True,
+              help="Also estimate allele retention by gene drop.")
+@click.option("--iterations", type=int, default=5000, show_default=True)
+@click.option("--seed", type=int, default=1, show_default=True, help="Random seed of the gene drop.")
+@format_option
+@pass_app
+def founders_cmd(app: AppContext, with_drop: bool, iterations: int, seed: int, fmt: str) -> None:
+    """Per founder: contribution to the living, living descendants, allele retention."""
+    from ..services.genetics import founder_rows, run_gene_drop
+
+    loaded = _load(app)
+    res = None
+    if with_drop and len(loaded.pedigree.living):
+        prog, update = _progress("gene drop")
+        if prog:
+            with prog:
+                res = run_gene_drop(loaded, iterations, seed, update)
+        else:
+            res = run_gene_drop(loaded, iterations, seed)
+    emit(founder_rows(loaded, gene_drop_result=res), fmt, title="Founders")
+
+
+@genetics.command("gene-drop")
+@click.option("--iterations", type=int, default=5000, show_default=True)
+@click.option("--seed", type=int, default=1, show_default=True, help="Same seed, same result.")
+@click.option("--threshold", type=click.IntRange(0, 3), default=1, show_default=True,
+              help="Genome uniqueness: alleles carried by at most this many other living animals.")
+@click.option("--per-animal", is_flag=True, help="Rows of genome uniqueness per living animal instead of the summary.")
+@format_option
+@pass_app
+def gene_drop_cmd(app: AppContext, iterations: int, seed: int, threshold: int, per_animal: bool, fmt: str) -> None:
+    """Gene drop: founder allele retention, GD and FGE with standard errors, genome uniqueness."""
+    from ..services.genetics import gene_drop_summary, genome_uniqueness_rows, run_gene_drop
+
+    loaded = _load(app)
+    prog, update = _progress("gene drop")
+    if prog:
+        with prog:
+            res = run_gene_drop(loaded, iterations, seed, update, threshold)
+    else:
+        res = run_gene_drop(loaded, iterations, seed, None, threshold)
+    if per_animal:
+        emit(genome_uniqueness_rows(loaded, res), fmt, title="Genome uniqueness")
+    else:
+        emit_object(gene_drop_summary(loaded, res, seed), fmt, title=f"Gene drop ({iterations} iterations)")

@@ -1,0 +1,199 @@
+"""Genetics reports: the pure genetics functions applied to the book, labelled for people."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from sqlalchemy.orm import Session
+
+from ..errors import InvalidInputError
+from .analysis import LoadedPedigree, age_years, load_pedigree, resolve_ids
+
+KINSHIP_VALUE_NOTE = ("kinship value (MK weighted by reproductive value) needs life tables, which studbook "
+                      "does not compute yet; it is reported as null")
+
+
+def _num(x: float) -> float | None:
+    """JSON-safe float: NaN -> None."""
+    return None if x is None or (isinstance(x, float) and math.isnan(x)) else float(x)
+
+
+def inbreeding_rows(loaded: LoadedPedigree) -> list[dict[str, Any]]:
+    """``id, F`` for every animal in the book."""
+    from ..genetics import inbreeding
+
+    ped = loaded.pedigree
+    f = inbreeding(ped)
+    return [{"id": sid, "F": float(v)} for sid, v in zip(ped.ids, f)]
+
+
+def kinship_selection(loaded: LoadedPedigree, ids: list[str] | None) -> np.ndarray:
+    ped = loaded.pedigree
+    if ids:
+        idx = np.asarray(resolve_ids(ped, ids), dtype=np.int64)
+        if len(set(idx.tolist())) != len(idx):
+            raise InvalidInputError("an animal is listed twice", "list each ID once")
+        return idx
+    return np.asarray(ped.living, dtype=np.int64)
+
+
+def kinship_long(loaded: LoadedPedigree, ids: list[str] | None, *, dtype: Any = np.float64) -> list[dict[str, Any]]:
+    """Every unordered pair once plus the self pairs: ``id1, id2, kinship``."""
+    from ..genetics import kinship_matrix
+
+    ped = loaded.pedigree
+    idx = kinship_selection(loaded, ids)
+    k = kinship_matrix(ped, idx, dtype=dtype)
+    labels = [ped.ids[i] for i in idx]
+    iu, ju = np.triu_indices(len(idx))
+    return [{"id1": labels[a], "id2": labels[b], "kinship": float(k[a, b])} for a, b in zip(iu.tolist(), ju.tolist())]
+
+
+def kinship_square(loaded: LoadedPedigree, ids: list[str] | None, *, dtype: Any = np.float64) -> tuple[list[str], np.ndarray]:
+    from ..genetics import kinship_matrix
+
+    ped = loaded.pedigree
+    idx = kinship_selection(loaded, ids)
+    return [ped.ids[i] for i in idx], kinship_matrix(ped, idx, dtype=dtype)
+
+
+def mean_kinship_rows(loaded: LoadedPedigree) -> list[dict[str, Any]]:
+    """The PMx mean-kinship table of the living analysis population, lowest MK first."""
+    from ..genetics import inbreeding, mean_kinship, percent_known
+
+    ped = loaded.pedigree
+    L = np.asarray(ped.living, dtype=np.int64)
+    if len(L) == 0:
+        return []
+    mk = mean_kinship(ped, L)
+    f = inbreeding(ped)
+    known = percent_known(ped)
+    # z-score of MK, as nprcgenekeepr reports it: how far above the population mean.
+    sd = float(mk.std())
+    order = np.argsort(mk, kind="stable")
+    rows = []
+    for rank, j in enumerate(order.tolist(), start=1):
+        i = int(L[j])
+        sid = ped.ids[i]
+        inf = loaded.info.get(sid)
+        rows.append({
+            "rank": rank, "id": sid, "sex": inf.sex if inf else None,
+            "age": age_years(inf.birth_date) if inf else None,
+            "institution": inf.location if inf else None,
+            "mean_kinship": float(mk[j]), "mk_zscore": (float(mk[j]) - float(mk.mean())) / sd if sd > 0 else 0.0,
+            "F": float(f[i]), "percent_known": round(100.0 * float(known[i]), 2), "kinship_value": None,
+        })
+    return rows
+
+
+def summary(loaded: LoadedPedigree) -> dict[str, Any]:
+    from ..genetics import population_summary
+
+    s = population_summary(loaded.pedigree).to_dict()
+    out: dict[str, Any] = {k: (_num(v) if isinstance(v, float) else v) for k, v in s.items()}
+    out["mean_percent_known"] = None if out["mean_percent_known"] is None else round(100 * out["mean_percent_known"], 2)
+    out["n_records"] = loaded.pedigree.n
+    out["kinship_value"] = None
+    out["notes"] = [KINSHIP_VALUE_NOTE]
+    return out
+
+
+def founder_rows(loaded: LoadedPedigree, *, gene_drop_result: Any = None) -> list[dict[str, Any]]:
+    """Per founder: contribution p_f to the living, living descendants, and retention if a gene drop ran."""
+    from ..genetics import founder_contributions, founder_labels
+
+    ped = loaded.pedigree
+    L = np.asarray(ped.living, dtype=np.int64)
+    codes, p = founder_contributions(ped, L)
+    labels = founder_labels(ped, codes)
+    descendants = _living_descendants(ped, codes, L)
+    retention = {}
+    if gene_drop_result is not None:
+        for c, r, se in zip(gene_drop_result.founders.tolist(), gene_drop_result.retention.tolist(),
+                            gene_drop_result.retention_se.tolist()):
+            retention[c] = (r, se)
+    rows = []
+    for c, lab, pf, nd in zip(codes.tolist(), labels, p.tolist(), descendants):
+        row = {"founder": lab, "kind": "founder" if c >= 0 else "phantom", "contribution": pf, "living_descendants": nd}
+        if gene_drop_result is not None:
+            r, se = retention.get(c, (float("nan"), float("nan")))
+            row["retention"] = _num(r)
+            row["retention_se"] = _num(se)
+        rows.append(row)
+    rows.sort(key=lambda r: (-r["contribution"], r["founder"]))
+    return rows
+
+
+def _living_descendants(ped: Any, codes: np.ndarray, L: np.ndarray) -> list[int]:
+    """Number of living animals that descend from each founder (phantoms: from the child)."""
+    n = ped.n
+    living = np.zeros(n, dtype=bool)
+    living[L] = True
+    # One depth-first walk per founder over the child lists (MULT candidates count as parents).
+    children: list[list[int]] = [[] for _ in range(n)]
+    sire, dam = ped.sire, ped.dam
+    for i in range(n):
+        for p in (int(sire[i]), int(dam[i])):
+            if p >= 0:
+                children[p].append(i)
+    mult_parents = [ped.sire_mult, ped.dam_mult]
+    for mp in mult_parents:
+        for child in np.flatnonzero(mp.has).tolist():
+            for cand, _prob in mp.of(child):
+                children[cand].append(child)
+    from ..genetics.founders import decode_phantom
+
+    out = []
+    for c in codes.tolist():
+        start = c if c >= 0 else decode_phantom(c)[0]
+        seen = {start}
+        stack = [start]
+        while stack:
+            a = stack.pop()
+            for ch in children[a]:
+                if ch not in seen:
+                    seen.add(ch)
+                    stack.append(ch)
+        # A founder is not its own descendant; a phantom parent's descendants include its child.
+        desc = seen if c < 0 else seen - {start}
+        out.append(int(sum(1 for a in desc if living[a])))
+    return out
+
+
+def run_gene_drop(loaded: LoadedPedigree, iterations: int, seed: int | None,
+                  progress: Callable[[int, int], None] | None = None, threshold: int = 1) -> Any:
+    from ..genetics import gene_drop
+
+    if iterations < 1:
+        raise InvalidInputError(f"--iterations {iterations} must be at least 1", "the default is 5000")
+    if len(loaded.pedigree.living) == 0:
+        raise InvalidInputError("there are no living animals in the analysis population",
+                                "record living animals, or include excluded ones (studbook animal update ID --include)")
+    return gene_drop(loaded.pedigree, iterations, seed=seed, progress=progress, threshold=threshold)
+
+
+def gene_drop_summary(loaded: LoadedPedigree, res: Any, seed: int | None) -> dict[str, Any]:
+    from ..genetics import population_summary
+
+    s = population_summary(loaded.pedigree)
+    return {
+        "iterations": res.iterations, "seed": seed, "n_living": int(len(res.living)),
+        "gene_diversity": _num(res.gene_diversity), "gene_diversity_se": _num(res.gene_diversity_se),
+        "gene_diversity_from_mk": _num(s.gene_diversity),
+        "founder_genome_equivalents": _num(res.fge), "founder_genome_equivalents_se": _num(res.fge_se),
+        "founder_alleles_surviving": _num(res.alleles_surviving),
+        "founder_alleles_surviving_se": _num(res.alleles_surviving_se),
+        "genome_uniqueness_threshold": res.threshold,
+    }
+
+
+def genome_uniqueness_rows(loaded: LoadedPedigree, res: Any) -> list[dict[str, Any]]:
+    ped = loaded.pedigree
+    return [{"id": ped.ids[int(i)], "genome_uniqueness": float(g)} for i, g in zip(res.living.tolist(), res.genome_uniqueness.tolist())]
+
+
+def load(session: Session) -> LoadedPedigree:
+    return load_pedigree(session)
