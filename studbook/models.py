@@ -232,3 +232,67 @@ class AuditLog(Base):
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     __table_args__ = (CheckConstraint("action IN ('insert','update','delete')", name="action"),)
+
+
+PLAN_KINDS = ("pairs", "transfers", "reintroduction")
+RECOMMENDATION_KINDS = ("breed", "transfer", "release")
+RECOMMENDATION_STATUSES = ("proposed", "accepted", "declined", "fulfilled", "failed")
+
+
+class Plan(Base):
+    """A saved breeding/transfer/release plan: a snapshot of what was recommended and why.
+
+    ``parameters`` holds the options and seed; ``book_state`` what the book looked like
+    (counts, last audit row, schema revision, software version) so the plan can be
+    traced; ``summary`` the plan's totals (GD now and after, km, ...).
+    """
+
+    __tablename__ = "plan"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[str] = mapped_column(String(16))
+    title: Mapped[str | None] = mapped_column(String(200))
+    parameters: Mapped[dict[str, Any]] = mapped_column(JSON)
+    book_state: Mapped[dict[str, Any]] = mapped_column(JSON)
+    summary: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+    recommendations: Mapped[list[Recommendation]] = relationship(
+        back_populates="plan", order_by="Recommendation.id", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (CheckConstraint("kind IN ('pairs','transfers','reintroduction')", name="kind"),)
+
+
+class Recommendation(Base):
+    """One recommendation of a plan (breed a pair, move an animal, release an animal) and its fate."""
+
+    __tablename__ = "recommendation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plan.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    male_id: Mapped[int | None] = mapped_column(ForeignKey("animal.id"))
+    female_id: Mapped[int | None] = mapped_column(ForeignKey("animal.id"))
+    animal_id: Mapped[int | None] = mapped_column(ForeignKey("animal.id"))
+    from_institution_id: Mapped[int | None] = mapped_column(ForeignKey("institution.id"))
+    to_institution_id: Mapped[int | None] = mapped_column(ForeignKey("institution.id"))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(10), default="proposed")
+    status_date: Mapped[date | None] = mapped_column(Date)
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    fulfilled_by_event_id: Mapped[int | None] = mapped_column(ForeignKey("event.id", ondelete="SET NULL"))
+
+    plan: Mapped[Plan] = relationship(back_populates="recommendations")
+    male: Mapped[Animal | None] = relationship(foreign_keys=[male_id])
+    female: Mapped[Animal | None] = relationship(foreign_keys=[female_id])
+    animal: Mapped[Animal | None] = relationship(foreign_keys=[animal_id])
+    from_institution: Mapped[Institution | None] = relationship(foreign_keys=[from_institution_id])
+    to_institution: Mapped[Institution | None] = relationship(foreign_keys=[to_institution_id])
+
+    __table_args__ = (
+        CheckConstraint("kind IN ('breed','transfer','release')", name="kind"),
+        CheckConstraint("status IN ('proposed','accepted','declined','fulfilled','failed')", name="status"),
+        Index("ix_recommendation_open", "kind", "status"),
+    )

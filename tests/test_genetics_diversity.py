@@ -167,3 +167,25 @@ def test_population_properties(recs):
     codes, p = founder_contributions(ped)
     assert p.sum() == pytest.approx(1.0, abs=1e-12) and np.all(p >= 0)
     assert len(set(codes.tolist())) == len(codes)
+
+
+def test_founder_shares_rows_sum_to_one_and_average_to_contributions():
+    from hypothesis import given, settings
+
+    from strategies import pedigree_records
+    from studbook.genetics.founders import founder_contributions, founder_shares
+    from studbook.pedigree import Pedigree
+
+    @settings(max_examples=60, deadline=None)
+    @given(pedigree_records())
+    def check(records):
+        ped = Pedigree.from_records(records)
+        idx = np.arange(ped.n)
+        codes, S = founder_shares(ped, idx)
+        assert np.allclose(S.sum(axis=1), 1.0)
+        assert (S >= -1e-15).all()
+        c2, p = founder_contributions(ped, idx)
+        assert (codes == c2).all()
+        assert np.allclose(S.mean(axis=0), p)
+
+    check()

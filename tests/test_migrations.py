@@ -14,7 +14,8 @@ from studbook.models import Base
 
 from conftest import run_cli
 
-TABLES = {"species", "institution", "animal", "parent_candidate", "local_id", "event", "audit_log"}
+TABLES = {"species", "institution", "animal", "parent_candidate", "local_id", "event", "audit_log", "plan",
+          "recommendation"}
 
 
 def _tables(url):
@@ -78,3 +79,24 @@ def test_downgrade_keeps_nothing_and_upgrade_serves_cli(empty_url):
     assert r.exit_code == 3
     assert run_cli(empty_url, "db", "upgrade").exit_code == 0
     assert run_cli(empty_url, "animal", "list", "--format", "json").stdout.strip() == "[]"
+
+
+def test_data_survives_the_plans_migration(empty_url):
+    """Records written at revision 0001 are intact after upgrading to head (and 0002 goes down cleanly)."""
+    db.upgrade(empty_url, "0001")
+    engine = create_engine(empty_url)
+    try:
+        from sqlalchemy import text as sql
+
+        with engine.begin() as conn:
+            conn.execute(sql("INSERT INTO institution (code, name, country, latitude, longitude) "
+                             "VALUES ('LEIPZIG', 'Zoo Leipzig', 'DE', 51.35, 12.37)"))
+        db.upgrade(empty_url)
+        with engine.connect() as conn:
+            assert conn.execute(sql("SELECT code FROM institution")).scalars().all() == ["LEIPZIG"]
+        db.downgrade(empty_url, "0001")
+        assert "plan" not in _tables(empty_url)
+        with engine.connect() as conn:
+            assert conn.execute(sql("SELECT code FROM institution")).scalars().all() == ["LEIPZIG"]
+    finally:
+        engine.dispose()

@@ -180,7 +180,7 @@ def audit(app: AppContext, studbook_id: str | None, limit: int, fmt: str) -> Non
     emit(rows, fmt, title="Audit log")
 
 
-from . import animals, genetics  # noqa: E402,F401
+from . import animals, genetics, recommend  # noqa: E402,F401
 
 
 @cli.group("import")

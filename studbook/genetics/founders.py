@@ -141,3 +141,33 @@ def percent_known(ped: Pedigree) -> FloatArray:
     w = np.zeros(g.n_nodes)
     w[: ped.n] = 0.5 * (ped.sire_wild.astype(np.float64) + ped.dam_wild)
     return g.forward(w)[: ped.n]
+
+
+def founder_shares(ped: Pedigree, idx: NDArray[np.integer] | None = None) -> tuple[I64, FloatArray]:
+    """Expected genome fraction of each animal in ``idx`` from each founder.
+
+    ``S[j, f] = T[idx_j, f]`` for a real founder f and ``½ T[idx_j, child]`` for the
+    phantom parent of ``child`` (it passes half of the child's genome). Each row sums
+    to 1. ``founder_contributions`` is the column mean of ``S`` over the population.
+
+    Returns:
+        ``(codes, S)``: founder codes as in :func:`founder_codes` and the
+        ``len(idx) × len(codes)`` matrix.
+
+    Example:
+        >>> from studbook.pedigree import Pedigree, PedigreeRecord as R
+        >>> ped = Pedigree.from_records([R("A", sex="M"), R("B", sex="F"),
+        ...     R("C", "A", "B", sex="M", alive=True), R("E", "C", None, alive=True)])
+        >>> codes, S = founder_shares(ped)
+        >>> founder_labels(ped, codes), S.tolist()
+        (['A', 'B', 'UNK dam of E'], [[0.5, 0.5, 0.0], [0.25, 0.25, 0.5]])
+    """
+    idx = ped.living if idx is None else np.asarray(idx, dtype=np.int64)
+    codes = founder_codes(ped)
+    g = build_graph(ped)
+    w = np.zeros((g.n_nodes, len(codes)))
+    real = codes >= 0
+    cols = np.arange(len(codes))
+    w[codes[real], cols[real]] = 1.0
+    w[(-1 - codes[~real]) // 2, cols[~real]] = 0.5
+    return codes, g.forward(w)[np.asarray(idx, dtype=np.int64)]

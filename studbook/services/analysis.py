@@ -31,6 +31,7 @@ class AnimalInfo:
     location: str | None
     alive: bool
     flags: dict[str, bool]
+    house_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,7 @@ def load_pedigree(session: Session) -> LoadedPedigree:
         select(Animal.studbook_id, Animal.sex, Animal.birth_date, Animal.sire_kind, sire.studbook_id,
                Animal.dam_kind, dam.studbook_id, Animal.exclude_from_analysis, Animal.do_not_breed,
                Animal.contracepted, Animal.hybrid_suspect, Animal.exclude_from_release, Animal.rearing,
-               Animal.id)
+               Animal.id, Animal.house_name, Animal.health_notes)
         .outerjoin(sire, Animal.sire_id == sire.id)
         .outerjoin(dam, Animal.dam_id == dam.id)
         .order_by(Animal.id)
@@ -85,7 +86,8 @@ def load_pedigree(session: Session) -> LoadedPedigree:
         mult.setdefault((sid, role), []).append((cid, float(prob)))
     records = []
     info: dict[str, AnimalInfo] = {}
-    for (sid, sex, bdate, skind, s_sid, dkind, d_sid, excl, dnb, contra, hybrid, no_release, rearing, pk) in rows:
+    for (sid, sex, bdate, skind, s_sid, dkind, d_sid, excl, dnb, contra, hybrid, no_release, rearing, pk, name,
+         health) in rows:
         alive = pk in location and pk not in ended
         records.append(PedigreeRecord(
             id=sid, sire=s_sid if skind == "ID" else None, dam=d_sid if dkind == "ID" else None,
@@ -97,7 +99,7 @@ def load_pedigree(session: Session) -> LoadedPedigree:
         info[sid] = AnimalInfo(sex, bdate, location.get(pk), alive, {
             "exclude_from_analysis": bool(excl), "do_not_breed": bool(dnb), "contracepted": bool(contra),
             "hybrid_suspect": bool(hybrid), "exclude_from_release": bool(no_release),
-            "parent_reared": rearing == "parent"})
+            "parent_reared": rearing == "parent", "health_notes": bool(health and health.strip())}, name)
     return LoadedPedigree(Pedigree.from_records(records), info)
 
 

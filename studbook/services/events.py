@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
@@ -13,6 +13,7 @@ from ..records import status_of
 from ..rules import Finding
 from .animals import ParentSpec, add_event, create_animal, next_studbook_id
 from .book import enforce_rules, get_animal, get_institution, load_book
+from .plans import mark_birth, mark_death, mark_release, mark_transfer
 
 MAX_LITTER = 8
 
@@ -25,6 +26,7 @@ class LitterResult:
     date: str
     institution: str
     warnings: list[Finding]
+    fulfilled: list[int] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,7 @@ class EventResult:
     institution: str | None
     from_institution: str | None
     warnings: list[Finding]
+    fulfilled: list[int] = field(default_factory=list)
 
 
 def register_birth(
@@ -68,6 +71,7 @@ def register_birth(
     inst = get_institution(session, at)
     first = next_studbook_id(session)
     ids = []
+    events = []
     for k, sex in enumerate(sexes):
         sid = str(first + k)
         animal = create_animal(
@@ -75,10 +79,12 @@ def register_birth(
             rearing=rearing, artificial_insemination=artificial_insemination,
             house_name=names[k] if names else None,
         )
-        add_event(session, animal, "birth", birth, at=inst.code)
+        events.append(add_event(session, animal, "birth", birth, at=inst.code))
         ids.append(sid)
     warnings = enforce_rules(session, ids)
-    return LitterResult(ids, dam, sire.label(), str(birth), inst.code, warnings)
+    sires = [sire.studbook_id] if sire.studbook_id else [c for c, _ in sire.candidates]
+    fulfilled = mark_birth(session, sires, dam, [e.id for e in events], birth.db_value, ids)
+    return LitterResult(ids, dam, sire.label(), str(birth), inst.code, warnings, fulfilled)
 
 
 def _current(session: Session, studbook_id: str) -> tuple[str | None, str]:
@@ -121,18 +127,24 @@ def transfer(
             )
     if dest.code == location:
         raise ValidationError(f"animal {studbook_id} is already at {dest.code} [rule E07]", "give another --to")
-    add_event(session, animal, "transfer", when, at=dest.code, from_code=location, loan=loan, local_id=local_id)
+    ev = add_event(session, animal, "transfer", when, at=dest.code, from_code=location, loan=loan, local_id=local_id)
     warnings = enforce_rules(session, [animal.studbook_id])
-    return EventResult(animal.studbook_id, "transfer", str(when), dest.code, location, warnings)
+    fulfilled = mark_transfer(session, animal.studbook_id, dest.code, ev.id, when.db_value)
+    return EventResult(animal.studbook_id, "transfer", str(when), dest.code, location, warnings, fulfilled)
 
 
 def _end_event(session: Session, studbook_id: str, kind: str, date: str, **kw: str | None) -> EventResult:
     animal = get_animal(session, studbook_id)
     when = FuzzyDate.parse(date, what=f"animal {studbook_id}: {kind} date")
     location = _require_alive(session, animal.studbook_id, kind)
-    add_event(session, animal, kind, when, at=location if kind == "death" else None, **kw)  # type: ignore[arg-type]
+    ev = add_event(session, animal, kind, when, at=location if kind == "death" else None, **kw)  # type: ignore[arg-type]
     warnings = enforce_rules(session, [animal.studbook_id])
-    return EventResult(animal.studbook_id, kind, str(when), location, None, warnings)
+    fulfilled: list[int] = []
+    if kind == "release":
+        fulfilled = mark_release(session, animal.studbook_id, ev.id, when.db_value)
+    elif kind == "death":
+        mark_death(session, animal.studbook_id, when.db_value)
+    return EventResult(animal.studbook_id, kind, str(when), location, None, warnings, fulfilled)
 
 
 def death(session: Session, studbook_id: str, *, date: str, cause: str | None = None) -> EventResult:

@@ -184,6 +184,11 @@ def gene_drop_summary(loaded: LoadedPedigree, res: Any, seed: int | None) -> dic
         "gene_diversity": _num(res.gene_diversity), "gene_diversity_se": _num(res.gene_diversity_se),
         "gene_diversity_from_mk": _num(s.gene_diversity),
         "founder_genome_equivalents": _num(res.fge), "founder_genome_equivalents_se": _num(res.fge_se),
+        # 1/(2(1 - GD)) from the simulated GD: comparable with the MK-based FGE of `genetics summary`.
+        # The retention formula above (Lacy 1989) ignores unequal frequencies of a founder's two
+        # alleles among its descendants, so it is larger.
+        "founder_genome_equivalents_from_gd": _num(1 / (2 * (1 - res.gene_diversity))) if res.gene_diversity < 1 else None,
+        "founder_genome_equivalents_from_mk": _num(s.founder_genome_equivalents),
         "founder_alleles_surviving": _num(res.alleles_surviving),
         "founder_alleles_surviving_se": _num(res.alleles_surviving_se),
         "genome_uniqueness_threshold": res.threshold,
