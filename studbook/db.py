@@ -20,29 +20,15 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
+from .config import DEFAULT_DB, SCHEMA_HEAD, is_sqlite, resolve_url  # noqa: F401  (re-exported)
 from .errors import ConflictError, DatabaseError, SchemaOutOfDateError, ValidationError
 
-DEFAULT_DB = "studbook.db"
 PG_WRITE_LOCK_KEY = 0x5354_4442  # "STDB": one advisory lock for all writers
 SQLITE_BUSY_TIMEOUT_MS = 60_000
-
-
-def resolve_url(db: str | None) -> str:
-    """Turn ``--db`` into a SQLAlchemy URL: a plain path means SQLite."""
-    db = db or os.environ.get("STUDBOOK_DB") or DEFAULT_DB
-    if "://" in db:
-        if db.startswith("postgresql://") or db.startswith("postgres://"):
-            db = "postgresql+psycopg://" + db.split("://", 1)[1]
-        return db
-    return "sqlite:///" + str(Path(db).expanduser().resolve())
-
-
-def is_sqlite(url: str) -> bool:
-    return url.startswith("sqlite")
 
 
 @lru_cache(maxsize=8)
@@ -111,12 +97,12 @@ def head_revision() -> str:
 
 def current_revision(url: str) -> str | None:
     """Revision of the database, or None when it has no schema yet."""
-    from alembic.runtime.migration import MigrationContext
-
     engine = make_engine(url)
     try:
         with engine.connect() as conn:
-            return MigrationContext.configure(conn).get_current_revision()
+            if not inspect(conn).has_table("alembic_version"):
+                return None
+            return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
     except OperationalError as exc:
         raise DatabaseError(f"cannot open the database: {exc.orig}", _connect_hint(url)) from None
 
@@ -148,7 +134,7 @@ def downgrade(url: str, revision: str) -> None:
 def require_head(url: str) -> None:
     """Refuse to work on a database whose schema is missing or behind the code."""
     current = current_revision(url)
-    head = head_revision()
+    head = SCHEMA_HEAD
     if current is None:
         raise SchemaOutOfDateError(
             "the database has no studbook schema yet",

@@ -100,3 +100,7 @@ def test_data_survives_the_plans_migration(empty_url):
             assert conn.execute(sql("SELECT code FROM institution")).scalars().all() == ["LEIPZIG"]
     finally:
         engine.dispose()
+
+
+def test_pinned_schema_head_is_the_alembic_head():
+    assert db.SCHEMA_HEAD == db.head_revision()

@@ -22,7 +22,7 @@ class AppContext:
 
     @property
     def url(self) -> str:
-        from ..db import resolve_url
+        from ..config import resolve_url
 
         return resolve_url(self.db)
 

@@ -18,10 +18,9 @@ def genetics() -> None:
 
 
 def _load(app: AppContext) -> Any:
-    from ..services.genetics import load
+    from ..services.genetics import load_for_analysis
 
-    with app.session() as session:
-        return load(session)
+    return load_for_analysis(app.url, app.session)
 
 
 @genetics.command("inbreeding")

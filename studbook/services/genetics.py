@@ -7,10 +7,8 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from sqlalchemy.orm import Session
-
 from ..errors import InvalidInputError
-from .analysis import LoadedPedigree, age_years, load_pedigree, resolve_ids
+from .pedigree_rows import LoadedPedigree, age_years, resolve_ids
 
 KINSHIP_VALUE_NOTE = ("kinship value (MK weighted by reproductive value) needs life tables, which studbook "
                       "does not compute yet; it is reported as null")
@@ -200,5 +198,16 @@ def genome_uniqueness_rows(loaded: LoadedPedigree, res: Any) -> list[dict[str, A
     return [{"id": ped.ids[int(i)], "genome_uniqueness": float(g)} for i, g in zip(res.living.tolist(), res.genome_uniqueness.tolist())]
 
 
-def load(session: Session) -> LoadedPedigree:
-    return load_pedigree(session)
+def load_for_analysis(url: str, session_factory: Callable[[], Any]) -> LoadedPedigree:
+    """The book's pedigree: SQLite files through the fast read-only path, other databases through a session."""
+    from ..config import sqlite_path
+
+    path = sqlite_path(url)
+    if path is not None:
+        from .fastread import load_pedigree_sqlite
+
+        return load_pedigree_sqlite(path)
+    from .analysis import load_pedigree
+
+    with session_factory() as session:
+        return load_pedigree(session)
