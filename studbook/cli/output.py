@@ -43,6 +43,15 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _human(value: Any) -> str:
+    """Table cell text: floats to 6 significant digits (machine formats keep full precision)."""
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return str(_plain(value))
+
+
 def emit(rows: Sequence[dict[str, Any]], fmt: str, *, title: str | None = None,
          columns: Sequence[str] | None = None, out: Any = None) -> None:
     """Write *rows* (dicts with the same keys) in the requested format."""
@@ -64,7 +73,7 @@ def emit(rows: Sequence[dict[str, Any]], fmt: str, *, title: str | None = None,
         for c in cols:
             table.add_column(c.replace("_", " "))
         for r in rows:
-            table.add_row(*("" if r.get(c) is None else str(_plain(r.get(c))) for c in cols))
+            table.add_row(*(_human(r.get(c)) for c in cols))
         console().print(table)
         if not rows:
             message("(no rows)")
@@ -83,7 +92,7 @@ def emit_object(obj: dict[str, Any], fmt: str, *, title: str | None = None) -> N
         table.add_column("field", style="bold")
         table.add_column("value")
         for k, v in obj.items():
-            table.add_row(k.replace("_", " "), "" if v is None else str(_plain(v)))
+            table.add_row(k.replace("_", " "), _human(v))
         console().print(table)
 
 

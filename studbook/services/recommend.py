@@ -263,7 +263,7 @@ def recommend_transfers(pop: Population, table: Any, *, distance_weight: float, 
             "from_region": pop.sites[mv.from_site].region, "to_region": pop.sites[mv.to_site].region,
             "pair_male": pr["male"] if pr else None, "pair_female": pr["female"] if pr else None,
             "delta_gd": pr["delta_gd"] if pr else None,
-            "why": f"pair {pr['male']} x {pr['female']} (dGD {pr['delta_gd']:+.5f}, MSI {pr['msi']})" if pr else "",
+            "why": f"pair {pr['male']} x {pr['female']} (dGD {pr['delta_gd']:+.6f}, MSI {pr['msi']})" if pr else "",
         })
     moved = {m["animal"] for m in moves}
     for row, r in zip(pair_info, plan.pairs.tolist()):

@@ -1,0 +1,37 @@
+"""The Python API gives the same results as the CLI and enforces the same rules."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from studbook import api
+from studbook.errors import ValidationError
+
+from conftest import run_cli, table_counts
+
+
+def test_api_matches_cli_on_the_sample(sample_url):
+    s = api.genetic_summary(sample_url)
+    cli = json.loads(run_cli(sample_url, "genetics", "summary", "--format", "json").stdout)
+    assert s == cli
+    mk = api.mean_kinship_table(sample_url)
+    assert mk == json.loads(run_cli(sample_url, "genetics", "mean-kinship", "--format", "json").stdout)
+    f = api.inbreeding(sample_url)
+    assert len(f) == s["n_records"]
+    labels, k = api.kinship(sample_url, ["1", "2"])
+    assert labels == ["1", "2"] and k[0, 0] == 0.5
+    assert [x for x in api.validate(sample_url) if x.severity == "error"] == []
+
+
+def test_api_writes_follow_the_rules(family_url):
+    res = api.register_birth(family_url, dam="2", sire="1", date="2019-06-01", at="LEIPZIG", cubs=["M"], user="api-user")
+    assert res.studbook_ids == ["5"]
+    before = table_counts(family_url)
+    with pytest.raises(ValidationError) as exc:
+        api.register_birth(family_url, dam="3", sire="1", date="2019-07-01", at="LEIPZIG", cubs=["M"])
+    assert "not female" in exc.value.reason
+    assert table_counts(family_url) == before
+    audit = json.loads(run_cli(family_url, "audit", "--animal", "5", "--format", "json").stdout)
+    assert {a["user"] for a in audit} == {"api-user"}
