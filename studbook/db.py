@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from .config import DEFAULT_DB, SCHEMA_HEAD, is_sqlite, resolve_url  # noqa: F401  (re-exported)
@@ -196,7 +196,7 @@ def session_scope(
             yield session
             session.flush()
             trans.commit()
-        except IntegrityError as exc:
+        except (IntegrityError, DataError) as exc:
             _rollback(trans)
             raise ValidationError(
                 f"the database refused the change: {exc.orig}",

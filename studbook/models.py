@@ -97,7 +97,7 @@ class Animal(Base):
     __tablename__ = "animal"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    studbook_id: Mapped[str] = mapped_column(String(16), unique=True)
+    studbook_id: Mapped[str] = mapped_column(String(64), unique=True)
     house_name: Mapped[str | None] = mapped_column(String(120))
     sex: Mapped[str] = mapped_column(String(1))
     birth_date: Mapped[date | None] = mapped_column(Date)  # NULL when undetermined (precision U)
@@ -227,7 +227,7 @@ class AuditLog(Base):
     action: Mapped[str] = mapped_column(String(8))
     table_name: Mapped[str] = mapped_column(String(40))
     row_id: Mapped[int | None] = mapped_column(Integer)
-    record: Mapped[str | None] = mapped_column(String(60))
+    record: Mapped[str | None] = mapped_column(String(64))
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 

@@ -94,21 +94,69 @@ def empty_url(backend: str, tmp_path: Path) -> Iterator[str]:
         yield url
 
 
-@pytest.fixture
-def book_url(empty_url: str) -> str:
-    """A migrated database with Amur leopard species parameters and three institutions."""
-    r = run_cli(empty_url, "init")
+def _setup_book(url: str) -> None:
+    r = run_cli(url, "init")
     assert r.exit_code == 0, r.stderr
-    r = run_cli(empty_url, "species", "set", *LEOPARD)
+    r = run_cli(url, "species", "set", *LEOPARD)
     assert r.exit_code == 0, r.stderr
     for args in (
         ["LEIPZIG", "--name", "Zoo Leipzig", "--country", "DE", "--lat", "51.3485", "--lon", "12.3709", "--region", "EAZA"],
         ["TALLINN", "--name", "Tallinn Zoo", "--country", "EE", "--lat", "59.4250", "--lon", "24.6530", "--region", "EAZA"],
         ["MOSCOW", "--name", "Moscow Zoo", "--country", "RU", "--lat", "55.7610", "--lon", "37.5780", "--region", "EARAZA"],
     ):
-        r = run_cli(empty_url, "institution", "add", *args)
+        r = run_cli(url, "institution", "add", *args)
         assert r.exit_code == 0, r.stderr
-    return empty_url
+
+
+def _dispose(url: str) -> None:
+    from studbook.db import make_engine
+
+    make_engine(url).dispose()
+    make_engine.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def _book_templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """One prepared book per backend, copied for every test that asks for ``book_url``."""
+    templates: dict[str, str] = {}
+    stack = contextlib.ExitStack()
+    with stack:
+        for backend in BACKENDS:
+            url = stack.enter_context(fresh_database(backend, tmp_path_factory.mktemp("tpl")))
+            _setup_book(url)
+            _dispose(url)
+            templates[backend] = url
+        yield templates
+
+
+@pytest.fixture
+def book_url(backend: str, tmp_path: Path, _book_templates: dict[str, str]) -> Iterator[str]:
+    """A migrated database with Amur leopard species parameters and three institutions (a copy of a template)."""
+    template = _book_templates[backend]
+    if backend == "sqlite":
+        import shutil
+
+        dst = tmp_path / f"book-{uuid.uuid4().hex[:8]}.db"
+        shutil.copyfile(template.removeprefix("sqlite:///"), dst)
+        yield "sqlite:///" + str(dst)
+        return
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    admin = create_engine(_pg_admin_url(), isolation_level="AUTOCOMMIT")
+    name = f"sbtest_{uuid.uuid4().hex[:12]}"
+    tpl_name = make_url(template).database
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{tpl_name}"'))
+    url = make_url(_pg_admin_url()).set(database=name).render_as_string(hide_password=False)
+    try:
+        yield url
+    finally:
+        with contextlib.suppress(Exception):
+            _dispose(url)
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 @pytest.fixture

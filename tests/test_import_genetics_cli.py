@@ -146,3 +146,15 @@ def test_sample_genetics(sample_url):
     assert all(0 <= r["retention"] <= 1 for r in founders if r["retention"] is not None)
     gu = jout(sample_url, "genetics", "gene-drop", "--iterations", "200", "--per-animal")
     assert len(gu) == s["n_living"] and all(0 <= r["genome_uniqueness"] <= 1 for r in gu)
+
+
+def test_too_long_ids_and_texts_are_refused_cleanly(empty_url, tmp_path):
+    f = tmp_path / "long.csv"
+    f.write_text("id,sire,dam,sex\n" + "X" * 70 + ",,,M\nB,,,F\n")
+    r = run_cli(empty_url, "import", "pedigree", str(f))
+    assert r.exit_code == 1 and "line 2" in r.stderr and "at most 64" in r.stderr
+
+
+def test_long_house_name_is_refused_before_the_database(family_url):
+    r = run_cli(family_url, "animal", "update", "3", "--name", "N" * 200)
+    assert r.exit_code == 1 and "house name is 200 characters long" in r.stderr

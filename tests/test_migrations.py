@@ -104,3 +104,15 @@ def test_data_survives_the_plans_migration(empty_url):
 
 def test_pinned_schema_head_is_the_alembic_head():
     assert db.SCHEMA_HEAD == db.head_revision()
+
+
+def test_sqlite_connection_settings(tmp_path):
+    from sqlalchemy import text as sql
+
+    url = "sqlite:///" + str(tmp_path / "p.db")
+    db.upgrade(url)
+    with db.make_engine(url).connect() as conn:
+        assert conn.execute(sql("PRAGMA journal_mode")).scalar() == "wal"
+        assert conn.execute(sql("PRAGMA foreign_keys")).scalar() == 1
+        assert conn.execute(sql("PRAGMA busy_timeout")).scalar() == db.SQLITE_BUSY_TIMEOUT_MS
+        assert conn.execute(sql("PRAGMA synchronous")).scalar() == 2  # FULL

@@ -196,3 +196,29 @@ def test_errors_and_empty():
     assert choose_pairs(K, table, max_pairs=0).tolist() == []
     empty = evaluate_pairs(K, [], [0, 1], np.ones(K.shape[0]))
     assert len(empty) == 0 and choose_pairs(K, empty).tolist() == []
+
+
+def test_fill_mode_pairs_unrelated_founders():
+    K = np.diag([0.5] * 6)                     # every offspring lowers GD vs founders
+    table = evaluate_pairs(K, [0, 1, 2], [3, 4, 5], np.ones(6))
+    assert (table.delta_gd < 0).all()
+    assert choose_pairs(K, table).tolist() == []
+    for strategy in ("optimal", "dynamic-mk"):
+        assert len(choose_pairs(K, table, strategy=strategy, fill=True)) == 3
+        assert len(choose_pairs(K, table, strategy=strategy, fill=True, max_pairs=2)) == 2
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 10**6), st.integers(1, 5), st.integers(1, 5),
+       st.one_of(st.none(), st.integers(1, 4)))
+def test_fill_maximises_count_then_gain(seed, nm, nf, max_pairs):
+    K, _, _, table = small_instance(seed, nm, nf)
+    ok = _eligible(table, False, fill=True)
+    from reference.naive_recommend import matchings
+    edges = [(int(r), int(table.male[r]), int(table.female[r])) for r in np.flatnonzero(ok)]
+    best = max((len(m), sum(float(table.delta_gd[r]) for r in m))
+               for m in matchings(edges, max_pairs))
+    rows = choose_pairs(K, table, fill=True, max_pairs=max_pairs)
+    assert_matching(table, rows)
+    assert len(rows) == best[0]
+    assert objective(table, rows) == pytest.approx(best[1], abs=1e-13)

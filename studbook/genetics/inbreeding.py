@@ -36,6 +36,7 @@ References:
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 import numpy as np
@@ -46,6 +47,9 @@ from studbook.pedigree import Pedigree
 
 FloatArray = NDArray[np.float64]
 _CHUNK_ROWS = 32768
+NUMBA_MIN_NODES = 50_000
+"""Pedigrees with at least this many nodes use the compiled kernel when numba
+is installed (the optional ``fast`` extra) and ``STUDBOOK_NO_NUMBA`` is unset."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -88,11 +92,37 @@ def diag_state(ped: Pedigree) -> DiagState:
     """``D`` and ``diag(A)`` for every node (cached on ``ped``)."""
     st = ped._cache.get("diag_state")
     if st is None:
-        st = _compute(ped, build_graph(ped))
+        st = _compute_numba(ped) if _use_numba(ped) else _compute(ped, build_graph(ped))
         st.D.flags.writeable = False
         st.A_diag.flags.writeable = False
         ped._cache["diag_state"] = st
     return st
+
+
+def _n_nodes(ped: Pedigree) -> int:
+    return ped.n + int(np.count_nonzero(np.diff(ped.sire_mult.ptr))
+                       + np.count_nonzero(np.diff(ped.dam_mult.ptr)))
+
+
+def _use_numba(ped: Pedigree) -> bool:
+    """Big pedigree, numba importable and not disabled by ``STUDBOOK_NO_NUMBA``."""
+    if os.environ.get("STUDBOOK_NO_NUMBA", "") not in ("", "0"):
+        return False
+    if _n_nodes(ped) < NUMBA_MIN_NODES:
+        return False
+    try:
+        import numba  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _compute_numba(ped: Pedigree) -> DiagState:
+    """Same as :func:`_compute` with the compiled kernel (needs numba)."""
+    from studbook.genetics import _numba_kernels
+
+    D, A = _numba_kernels.diag(ped)
+    return DiagState(D, A)
 
 
 def _compute(ped: Pedigree, g: NodeGraph) -> DiagState:

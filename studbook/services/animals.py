@@ -16,7 +16,8 @@ from ..rules import Finding
 from .book import enforce_rules, get_animal, get_institution, load_book, today
 
 FLAGS = ("exclude_from_analysis", "do_not_breed", "contracepted", "hybrid_suspect", "exclude_from_release")
-MAX_ID_LENGTH = 16
+MAX_ID_LENGTH = 64
+TEXT_LIMITS = {"house name": 120, "local ID": 16, "site": 200}
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,15 @@ def parse_parent(values: list[str] | tuple[str, ...] | str | None, role: str) ->
                                     "give each candidate a probability such as 0.5; together they must sum to 1")
         cands.append((cid.strip(), p))
     return ParentSpec("MULT", None, tuple(cands))
+
+
+def check_length(value: str | None, what: str, record: str) -> str | None:
+    """Refuse text longer than its column (PostgreSQL would refuse it later with a cryptic error)."""
+    limit = TEXT_LIMITS[what]
+    if value is not None and len(value) > limit:
+        raise InvalidInputError(f"animal {record}: {what} is {len(value)} characters long; at most {limit} fit",
+                                f"shorten the {what}")
+    return value
 
 
 def check_choice(value: str, allowed: tuple[str, ...], what: str, record: str) -> str:
@@ -145,6 +155,7 @@ def create_animal(
     sex = check_choice(sex.upper(), SEXES, "sex", sid)
     birth_type = check_choice(birth_type, BIRTH_TYPES, "birth type", sid)
     rearing = check_choice(rearing, REARINGS, "rearing", sid)
+    check_length(house_name, "house name", sid)
     animal = Animal(
         studbook_id=sid, sex=sex, birth_date=birth.db_value, birth_precision=birth.precision,
         birth_estimated=birth.estimated, birth_type=birth_type, house_name=house_name or None,
@@ -177,6 +188,8 @@ def add_event(
 
     inst = inst_of(at) if at else None
     frm = inst_of(from_code) if from_code else None
+    check_length(local_id, "local ID", animal.studbook_id)
+    check_length(site, "site", animal.studbook_id)
     ev = Event(animal=animal, kind=kind, date=when.db_value, date_precision=when.precision,
                date_estimated=when.estimated, institution=inst, from_institution=frm,
                loan=loan, cause=cause or None, site=site or None)
@@ -229,6 +242,8 @@ def set_flags(session: Session, studbook_id: str, changes: dict[str, object]) ->
     """Change flags, house name, rearing or notes of an animal (audited)."""
     animal = get_animal(session, studbook_id)
     for key, value in changes.items():
+        if key == "house_name":
+            check_length(str(value), "house name", studbook_id)
         if key == "rearing":
             value = check_choice(str(value), REARINGS, "rearing", studbook_id)
         setattr(animal, key, value)

@@ -59,6 +59,14 @@ def import_pedigree(session: Session, path: str | Path, *, repair: bool = False)
     parsed: PedigreeFile = read_pedigree_csv(path, repair=repair)
     name = Path(path).name
     existing = {sid: pk for sid, pk in session.execute(select(Animal.studbook_id, Animal.id))}
+    from .animals import MAX_ID_LENGTH
+
+    too_long = [f"line {r.line}: animal {r.id[:20]}...: the ID is {len(r.id)} characters long; at most "
+                f"{MAX_ID_LENGTH} fit" for r in parsed.rows if len(r.id) > MAX_ID_LENGTH]
+    if too_long:
+        raise ImportFormatError(f"{name}: {len(too_long)} ID(s) are too long; nothing was imported",
+                                "shorten the IDs (e.g. use numbers and keep names in another column)",
+                                problems=too_long)
     clashes = [f"line {r.line}: animal {r.id}: studbook ID {r.id} is already in the book"
                for r in parsed.rows if r.id in existing]
     if clashes:

@@ -73,6 +73,10 @@ def add_institution(
                                     "give the number of spaces, 0 or more")
     if not name.strip():
         raise InvalidInputError(f"institution {code}: the name is empty", "give --name")
+    for label, value, limit in (("name", name.strip(), 200), ("city", city, 120)):
+        if value is not None and len(value) > limit:
+            raise InvalidInputError(f"institution {code}: the {label} is {len(value)} characters long; at most {limit} fit",
+                                    f"shorten the {label}")
     if session.scalars(select(Institution).where(Institution.code == code)).first() is not None:
         raise ValidationError(f"institution {code} already exists", "institution codes are unique; pick another code")
     inst = Institution(code=code, name=name.strip(), city=city, country=country, region=region,
