@@ -8,13 +8,23 @@ Prints one row per (operation, N records): wall seconds and peak memory in MB
 (``tracemalloc``, which sees numpy buffers; Python-object overhead of the
 records themselves is included for ``from_records``). The naive baseline is the
 dense tabular method (full N×N φ matrix, row by row), run where it fits.
+
+``inbreeding`` is also timed on each path separately from ``--paths-from``
+records up (numpy path incl. building the node graph; numba path, when numba
+is installed, with its kernels already compiled). The numba compile time is
+measured once, in subprocesses with an empty and then a warm on-disk cache.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import gc
+import importlib
+import os
+import subprocess
 import sys
+import tempfile
 import time
 import tracemalloc
 from collections.abc import Callable
@@ -39,6 +49,39 @@ from studbook.pedigree import Pedigree  # noqa: E402
 DENSE_MAX = 10_000
 MATRIX_MAX_LIVING = 25_000
 GENEDROP_MAX = 1_500
+PATHS_FROM = 100_000
+
+_COMPILE_SNIPPET = """
+import time
+t0 = time.perf_counter()
+from studbook.genetics import _numba_kernels
+from studbook.pedigree import Pedigree, PedigreeRecord as R
+ped = Pedigree.from_records([R("A", sex="M"), R("A2", sex="M"), R("B", sex="F"),
+                             R("X", sire_mult=(("A", .5), ("A2", .5)), dam="B"),
+                             R("C", "A", "B")])
+_numba_kernels.diag(ped)
+print(time.perf_counter() - t0)
+"""
+
+
+def numba_compile_seconds() -> tuple[float, float] | None:
+    """(cold compile, load from warm cache) seconds in fresh processes, or None."""
+    try:
+        import numba  # noqa: F401
+    except ImportError:
+        return None
+    root = str(Path(__file__).resolve().parents[1])
+    with tempfile.TemporaryDirectory() as cache:
+        env = dict(os.environ, NUMBA_CACHE_DIR=cache, PYTHONPATH=root)
+        out = [float(subprocess.run([sys.executable, "-c", _COMPILE_SNIPPET], env=env,
+                                    check=True, capture_output=True, text=True).stdout)
+               for _ in range(2)]
+    return out[0], out[1]
+
+
+def fresh(ped: Pedigree) -> Pedigree:
+    """The same pedigree with an empty cache (no graph, no F)."""
+    return dataclasses.replace(ped, _cache={})
 
 
 def dense_tabular(ped: Pedigree) -> np.ndarray:
@@ -84,6 +127,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--sizes", default="1500,10000,100000,1000000")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--iterations", type=int, default=10_000, help="gene-drop iterations")
+    ap.add_argument("--paths-from", type=int, default=PATHS_FROM,
+                    help="time the numpy and numba inbreeding paths from this N on")
     args = ap.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",") if s]
 
@@ -95,6 +140,15 @@ def main(argv: list[str] | None = None) -> None:
 
     print(f"{'operation':<34} {'N records':>9} {'detail':<26} {'seconds':>9} {'peak MB':>10}")
     print("-" * 92)
+    inb = importlib.import_module("studbook.genetics.inbreeding")
+    from studbook.genetics._graph import build_graph
+    comp = numba_compile_seconds()
+    if comp is None:
+        report("numba kernel compile", 0, "numba not installed", float("nan"), float("nan"))
+    else:
+        report("numba kernel compile (cold)", 0, "fresh process, empty cache", comp[0], float("nan"))
+        report("numba kernel load (cached)", 0, "fresh process, warm cache", comp[1], float("nan"))
+        inb._compute_numba(Pedigree.from_records(synthetic_records(50, seed=0)))  # load kernels
     for n in sizes:
         t0 = time.perf_counter()
         recs = synthetic_records(n, seed=args.seed)
@@ -111,7 +165,19 @@ def main(argv: list[str] | None = None) -> None:
         report("synthetic_records (setup)", n, "", gen_s, float("nan"))
         report("Pedigree.from_records", n, f"{int(ped.generation.max())} generations", fr_s, fr_mb)
         F, dt, mb = measure(lambda: inbreeding(ped))
-        report("inbreeding (cold)", n, f"mean F {F.mean():.4f}", dt, mb)
+        path = "numba" if inb._use_numba(ped) else "numpy"
+        report("inbreeding (cold)", n, f"mean F {F.mean():.6f}, {path}", dt, mb)
+        if n >= args.paths_from:
+            p2 = fresh(ped)
+            st, dt, mb = measure(lambda: inb._compute(p2, build_graph(p2)))
+            report("  inbreeding, numpy path", n, "incl. node graph", dt, mb)
+            del p2, st
+            if comp is not None:
+                p2 = fresh(ped)
+                st, dt, mb = measure(lambda: inb._compute_numba(p2))
+                err = float(np.abs(st.A_diag[: ped.n] - 1.0 - F).max())
+                report("  inbreeding, numba path", n, f"max|ΔF| vs cached {err:.1e}", dt, mb)
+                del p2, st
         gd, dt, mb = measure(lambda: gene_diversity(ped))
         report("mean_kinship + GD (warm)", n, f"{n_l:,} living, GD {gd:.4f}", dt, mb)
         _, dt, mb = measure(lambda: mean_kinship(ped))

@@ -25,6 +25,11 @@ are traced together: ancestor contributions ``T_ia`` are bucketed by the level o
 ``D_a`` and pushed on to the parents of ``a``. Memory is O(N) plus one chunk of
 ancestor lists; time is O(Σ_i |ancestors(i)| · log).
 
+Big pedigrees (``NUMBA_MIN_NODES`` nodes or more) use the compiled kernel of
+:mod:`studbook.genetics._numba_kernels` when numba is installed (optional extra
+``fast``; imported lazily, disabled by ``STUDBOOK_NO_NUMBA=1``). It gives the same
+``D`` and ``diag(A)`` on the same node numbering and fills the same cache.
+
 References:
     Meuwissen, T.H.E. & Luo, Z. (1992) Computing inbreeding coefficients in large
     populations. Genet. Sel. Evol. 24:305–313.

@@ -1,0 +1,108 @@
+"""The compiled (numba) inbreeding kernel agrees with the numpy path.
+
+Both paths are called directly, whatever the size thresholds. Needs the
+optional ``fast`` extra (numba); installed in CI.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+
+numba = pytest.importorskip("numba")
+
+from pedigree_gallery import load_pedigree, pedigree_dir, pedigree_names  # noqa: E402
+from reference.naive_kinship import naive_inbreeding  # noqa: E402
+from strategies import pedigree_records  # noqa: E402
+from studbook.genetics._graph import build_graph  # noqa: E402
+from studbook.pedigree import Pedigree, PedigreeRecord as R  # noqa: E402
+
+# the module (``studbook.genetics.inbreeding`` the attribute is the function)
+inb = importlib.import_module("studbook.genetics.inbreeding")
+
+ATOL = 1e-12
+needs_shared = pytest.mark.skipif(not pedigree_dir().is_dir(), reason="shared reference missing")
+
+
+def both(ped: Pedigree) -> tuple[inb.DiagState, inb.DiagState]:
+    return inb._compute(ped, build_graph(ped)), inb._compute_numba(ped)
+
+
+def assert_same(ped: Pedigree) -> None:
+    a, b = both(ped)
+    assert a.D.shape == b.D.shape == a.A_diag.shape == b.A_diag.shape
+    np.testing.assert_allclose(b.D, a.D, rtol=0, atol=ATOL)
+    np.testing.assert_allclose(b.A_diag, a.A_diag, rtol=0, atol=ATOL)
+
+
+@needs_shared
+@pytest.mark.parametrize("name", pedigree_names())
+def test_reference_pedigrees(name):
+    ped = load_pedigree(name)
+    assert_same(ped)
+    if ped.n <= 3000:
+        np.testing.assert_allclose(inb._compute_numba(ped).A_diag[: ped.n] - 1,
+                                   naive_inbreeding(ped), rtol=0, atol=ATOL)
+
+
+@settings(max_examples=150, deadline=None)
+@given(pedigree_records())
+def test_random_pedigrees(recs):
+    ped = Pedigree.from_records(recs)
+    assert_same(ped)
+    np.testing.assert_allclose(inb._compute_numba(ped).A_diag[: ped.n] - 1,
+                               naive_inbreeding(ped), rtol=0, atol=ATOL)
+
+
+@settings(max_examples=30, deadline=None)
+@given(pedigree_records(min_size=20, max_size=60))
+def test_random_bigger_pedigrees(recs):
+    assert_same(Pedigree.from_records(recs))
+
+
+def test_mult_full_sibs_and_founder_inbreeding_exact():
+    recs = [R("A", sex="M", founder_inbreeding=0.5), R("B", sex="M"), R("C", sex="F"),
+            R("X", sire_mult=(("A", 0.25), ("B", 0.75)), dam="C", sex="F"),
+            R("Y", "A", "X"), R("Y2", "A", "X"), R("Z", "A", None, sex="F"),
+            R("Q", dam_mult=(("X", 0.5), ("Z", 0.5)), sire="A"),
+            R("E1", "A", "C", sex="F"), R("E2", "A", "C", sex="M"), R("E3", "E2", "E1")]
+    ped = Pedigree.from_records(recs)
+    assert_same(ped)
+    F = dict(zip(ped.ids, (inb._compute_numba(ped).A_diag[: ped.n] - 1).tolist()))
+    assert F["A"] == 0.5 and F["Y"] == F["Y2"] == 3 / 32 and F["Z"] == 0.0
+    assert F["E3"] == 0.3125  # φ(E1, E2) = ¼(φ_AA + φ_CC) = ¼(¾ + ½)
+
+
+def test_empty_and_tiny():
+    assert_same(Pedigree.from_records([R("A")]))
+    assert_same(Pedigree.from_records([R("A", sex="M"), R("B", sex="F"), R("C", "A", "B")]))
+
+
+def test_synthetic_medium():
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from benchmarks.synthetic import synthetic_records
+
+    assert_same(Pedigree.from_records(synthetic_records(5000, seed=3)))
+
+
+def test_dispatch(monkeypatch):
+    ped = Pedigree.from_records([R("A", sex="M"), R("B", sex="F"), R("C", "A", "B")])
+    monkeypatch.setattr(inb, "NUMBA_MIN_NODES", 0)
+    assert inb._use_numba(ped)
+    monkeypatch.setenv("STUDBOOK_NO_NUMBA", "1")
+    assert not inb._use_numba(ped)
+    monkeypatch.delenv("STUDBOOK_NO_NUMBA")
+    monkeypatch.setattr(inb, "NUMBA_MIN_NODES", 10)
+    assert not inb._use_numba(ped)
+    # the cache contract is the same on both paths
+    monkeypatch.setattr(inb, "NUMBA_MIN_NODES", 0)
+    st = inb.diag_state(ped)
+    assert ped._cache["diag_state"] is st
+    assert not st.D.flags.writeable and not st.A_diag.flags.writeable
+    assert inb.inbreeding(ped).tolist() == [0.0, 0.0, 0.0]
