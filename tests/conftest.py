@@ -129,14 +129,14 @@ def _book_templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[s
         yield templates
 
 
-@pytest.fixture
-def book_url(backend: str, tmp_path: Path, _book_templates: dict[str, str]) -> Iterator[str]:
-    """A migrated database with Amur leopard species parameters and three institutions (a copy of a template)."""
-    template = _book_templates[backend]
-    if backend == "sqlite":
+@contextlib.contextmanager
+def copy_database(template: str, tmp_path: Path) -> Iterator[str]:
+    """A throw-away copy of a prepared database (file copy on SQLite, CREATE DATABASE ... TEMPLATE on PostgreSQL)."""
+    _dispose(template)
+    if template.startswith("sqlite"):
         import shutil
 
-        dst = tmp_path / f"book-{uuid.uuid4().hex[:8]}.db"
+        dst = tmp_path / f"copy-{uuid.uuid4().hex[:8]}.db"
         shutil.copyfile(template.removeprefix("sqlite:///"), dst)
         yield "sqlite:///" + str(dst)
         return
@@ -145,9 +145,8 @@ def book_url(backend: str, tmp_path: Path, _book_templates: dict[str, str]) -> I
 
     admin = create_engine(_pg_admin_url(), isolation_level="AUTOCOMMIT")
     name = f"sbtest_{uuid.uuid4().hex[:12]}"
-    tpl_name = make_url(template).database
     with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{tpl_name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{make_url(template).database}"'))
     url = make_url(_pg_admin_url()).set(database=name).render_as_string(hide_password=False)
     try:
         yield url
@@ -157,6 +156,13 @@ def book_url(backend: str, tmp_path: Path, _book_templates: dict[str, str]) -> I
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture
+def book_url(backend: str, tmp_path: Path, _book_templates: dict[str, str]) -> Iterator[str]:
+    """A migrated database with Amur leopard species parameters and three institutions (a copy of a template)."""
+    with copy_database(_book_templates[backend], tmp_path) as url:
+        yield url
 
 
 @pytest.fixture
@@ -210,4 +216,11 @@ def sample_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPath
     with fresh_database(str(request.param), tmp_path_factory.mktemp("sample")) as url:
         r = run_cli(url, "init", "--sample")
         assert r.exit_code == 0, r.stderr
+        yield url
+
+
+@pytest.fixture
+def sample_copy_url(sample_url: str, tmp_path: Path) -> Iterator[str]:
+    """A writable copy of the sample studbook."""
+    with copy_database(sample_url, tmp_path) as url:
         yield url

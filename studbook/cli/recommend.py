@@ -128,7 +128,8 @@ def pairs_cmd(app: AppContext, strategy: str, max_pairs: int | None, allow_dash:
 
 @recommend.command("transfers")
 @click.option("--distance-weight", type=float, default=0.0, show_default=True,
-              help="Gene diversity given up per 1000 km moved (0 = genetics only).")
+              help="Cost of 1000 km of moves, as a multiple of the mean gene-diversity gain of an optimal pair "
+                   "(0 = genetics only; 0.5 = a 1000 km move must be worth half a pair).")
 @click.option("--cross-region-km", type=float, default=3000.0, show_default=True,
               help="Extra cost of a move between regions (permits, quarantine), in km.")
 @click.option("--max-pairs", type=int)
@@ -186,6 +187,8 @@ def transfers_cmd(app: AppContext, distance_weight: float, cross_region_km: floa
 @click.option("--max-age", type=float, help="Oldest age (years).")
 @click.option("--include-hand-reared", is_flag=True, help="Allow hand-reared animals (default: parent-reared only).")
 @click.option("--include-health-notes", is_flag=True, help="Allow animals with health notes.")
+@click.option("--group-weight", type=float, default=0.25, show_default=True,
+              help="Weight of the released group's own diversity against the captive loss (0 = captive loss only).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the random-group comparison.")
 @click.option("--output", type=click.Path(dir_okay=False), help="Write to this file (required for xlsx).")
 @click.option("--save", is_flag=True, help="Save the candidate list as a plan to track.")
@@ -194,7 +197,8 @@ def transfers_cmd(app: AppContext, distance_weight: float, cross_region_km: floa
               show_default=True)
 @pass_app
 def reintroduction_cmd(app: AppContext, count: int, sex_ratio: str | None, min_age: float | None,
-                       max_age: float | None, include_hand_reared: bool, include_health_notes: bool, seed: int,
+                       max_age: float | None, include_hand_reared: bool, include_health_notes: bool,
+                       group_weight: float, seed: int,
                        output: str | None, save: bool, title: str | None, fmt: str) -> None:
     """Release candidates whose removal costs the captive population the least gene diversity."""
     from ..errors import InvalidInputError
@@ -207,8 +211,9 @@ def reintroduction_cmd(app: AppContext, count: int, sex_ratio: str | None, min_a
         pop = build_population(session)
     rows, summary = recommend_reintroduction(
         pop, count=count, sex_ratio=ratio, min_age=min_age, max_age=max_age,
-        parent_reared_only=not include_hand_reared, allow_health_notes=include_health_notes, seed=seed)
-    columns = ["id", "name", "sex", "age", "institution", "mean_kinship", "F", "percent_known",
+        parent_reared_only=not include_hand_reared, allow_health_notes=include_health_notes, seed=seed,
+        group_weight=group_weight)
+    columns = ["id", "name", "sex", "birth_date", "age", "institution", "mean_kinship", "F", "percent_known",
                "delta_gd_if_removed", "founder_lineages"]
     if fmt == "xlsx":
         from ..io.xlsx import write_xlsx
@@ -240,7 +245,7 @@ def reintroduction_cmd(app: AppContext, count: int, sex_ratio: str | None, min_a
     if save:
         _save(app, "reintroduction", title, {"count": count, "sex_ratio": sex_ratio, "min_age": min_age,
                                              "max_age": max_age, "parent_reared_only": not include_hand_reared,
-                                             "seed": seed}, summary,
+                                             "group_weight": group_weight, "seed": seed}, summary,
               [{"kind": "release", "animal": r["id"], "from": r["institution"],
                 "details": {"delta_gd_if_removed": r["delta_gd_if_removed"], "mean_kinship": r["mean_kinship"]}}
                for r in rows])

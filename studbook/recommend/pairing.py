@@ -27,12 +27,13 @@ of pairs 1 and 2 have ``f_{o1 o2} = ¼(K_s1s2 + K_s1d2 + K_d1s2 + K_d1d2)``.
   separable, the optimum pairs as many below-average-MK animals as possible and
   uses φ(s, d) to decide who goes with whom. Solvers:
 
-  - small tables (``n_m·n_f ≤ 250 000``): ``scipy.optimize.linear_sum_assignment``
+  - tables up to ``DENSE_LIMIT`` (40 M cells, ≈ 6k × 6k):
+    ``scipy.optimize.linear_sum_assignment``
     on the dense matrix (ineligible pairs weigh 0 and are dropped; with
     ``max_pairs = k`` the matrix is padded with ``n_f − k`` dummy males and
     ``n_m − k`` dummy females so that exactly k real cells are used, some of
     them possibly weight-0 "no pair" cells);
-  - large tables: column generation on the LP of the bipartite matching polytope
+  - larger tables: column generation on the LP of the bipartite matching polytope
     (``x_e ∈ [0, 1]``, one pair per animal, ``Σ x ≤ max_pairs``). That polytope is
     integral (a network-flow constraint matrix is totally unimodular), so the LP
     optimum is a matching. Start from every animal's best ``k`` mates, solve with
@@ -66,8 +67,9 @@ from studbook.recommend.msi import DASH, MSIConfig, msi_scores
 FloatArray = NDArray[np.float64]
 I64 = NDArray[np.int64]
 
-DENSE_LIMIT = 250_000
-"""Tables with at most this many male×female cells use the dense assignment solver."""
+DENSE_LIMIT = 40_000_000
+"""Tables with at most this many male×female cells use the dense assignment solver
+(measured: 1k×1k 0.3 s, 5k×5k 38 s; LP column generation is slower up to there)."""
 
 STRATEGIES = ("optimal", "dynamic-mk")
 
@@ -311,23 +313,36 @@ def _dense_assignment(W: FloatArray, k: int) -> tuple[I64, I64]:
     return a[use].astype(np.int64), b[use].astype(np.int64)
 
 
-def _column_generation(W: FloatArray, k: int, *, start: int = 6, tol: float = 1e-9,
-                       max_rounds: int = 200) -> tuple[I64, I64]:
+def _column_generation(W: FloatArray, k: int, *, start: int = 8, per_row: int = 3,
+                       tol: float = 1e-9, max_rounds: int = 500) -> tuple[I64, I64]:
     """Max-weight matching (≤ k edges) on dense weights W (0 = not allowed) by LP pricing."""
     from scipy.optimize import linprog
     from scipy.sparse import coo_matrix, vstack
 
     nm, nf = W.shape
     pos = W > 0
+    # ΔGD is nearly separable (a_m + b_f − c·φ_mf): rank mates by the weight minus
+    # a separable fit (row and column means over allowed cells), so that every
+    # animal starts with its least related good mates rather than everybody
+    # starting with the same few lowest-MK animals.
+    cnt_r = np.maximum(pos.sum(axis=1), 1)
+    cnt_c = np.maximum(pos.sum(axis=0), 1)
+    row_mean = W.sum(axis=1) / cnt_r
+    col_mean = W.sum(axis=0) / cnt_c
     cand = np.zeros_like(pos)
-    t = min(start, nf)
-    top = np.argpartition(-W, t - 1, axis=1)[:, :t]
-    cand[np.arange(nm)[:, None], top] = True
-    t = min(start, nm)
-    top = np.argpartition(-W, t - 1, axis=0)[:t, :]
-    cand[top, np.arange(nf)[None, :]] = True
+    for i0 in range(0, nm, max(1, 4_000_000 // max(nf, 1))):
+        blk = slice(i0, i0 + max(1, 4_000_000 // max(nf, 1)))
+        red = np.where(pos[blk], W[blk] - row_mean[blk, None] - col_mean[None, :], -np.inf)
+        t = min(start, nf)
+        top = np.argpartition(-red, t - 1, axis=1)[:, :t]
+        cand[np.arange(i0, i0 + red.shape[0])[:, None], top] = True
+    for j0 in range(0, nf, max(1, 4_000_000 // max(nm, 1))):
+        blk = slice(j0, j0 + max(1, 4_000_000 // max(nm, 1)))
+        red = np.where(pos[:, blk], W[:, blk] - row_mean[:, None] - col_mean[None, blk], -np.inf)
+        t = min(start, nm)
+        top = np.argpartition(-red, t - 1, axis=0)[:t, :]
+        cand[top, np.arange(j0, j0 + red.shape[1])[None, :]] = True
     cand &= pos
-    limit = 10 * (nm + nf)
     cardinality = k < min(nm, nf)
     for _ in range(max_rounds):
         em, ef = np.nonzero(cand)
@@ -347,25 +362,22 @@ def _column_generation(W: FloatArray, k: int, *, start: int = 6, tol: float = 1e
         y = -np.asarray(res.ineqlin.marginals)
         u, v = y[:nm], y[nm:nm + nf]
         lam = float(y[nm + nf]) if cardinality else 0.0
-        viol = np.zeros(0)
-        add_m = np.zeros(0, dtype=np.int64)
-        add_f = np.zeros(0, dtype=np.int64)
+        add_m_l, add_f_l = [], []
         block = max(1, 4_000_000 // max(nf, 1))
-        vm_l, vf_l, vv_l = [], [], []
+        found = 0
         for i0 in range(0, nm, block):
             rc = W[i0:i0 + block] - u[i0:i0 + block, None] - v[None, :] - lam
-            hit = (rc > tol) & pos[i0:i0 + block] & ~cand[i0:i0 + block]
-            a, b = np.nonzero(hit)
-            vm_l.append(a + i0)
-            vf_l.append(b)
-            vv_l.append(rc[a, b])
-        if vm_l:
-            add_m, add_f, viol = np.concatenate(vm_l), np.concatenate(vf_l), np.concatenate(vv_l)
-        if len(viol) == 0:
+            rc[~pos[i0:i0 + block] | cand[i0:i0 + block]] = -np.inf
+            t = min(per_row, nf)
+            top = np.argpartition(-rc, t - 1, axis=1)[:, :t]
+            val = np.take_along_axis(rc, top, axis=1)
+            a, b = np.nonzero(val > tol)
+            found += len(a)
+            add_m_l.append(a + i0)
+            add_f_l.append(top[a, b])
+        if found == 0:
             break
-        if len(viol) > limit:
-            sel = np.argpartition(-viol, limit - 1)[:limit]
-            add_m, add_f = add_m[sel], add_f[sel]
+        add_m, add_f = np.concatenate(add_m_l), np.concatenate(add_f_l)
         cand[add_m, add_f] = True
     x = np.asarray(res.x)
     if np.all(np.abs(x - np.round(x)) < 1e-6):

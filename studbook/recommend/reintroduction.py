@@ -139,7 +139,7 @@ def _quotas(count: int, sex_ratio: tuple[int, int] | None, eligible: NDArray[np.
 
 def select_release_group(K: ArrayLike, eligible: ArrayLike, sex: ArrayLike, count: int, *,
                          sex_ratio: tuple[int, int] | None = None,
-                         founder_shares: ArrayLike | None = None, group_weight: float = 1.0,
+                         founder_shares: ArrayLike | None = None, group_weight: float = 0.25,
                          draws: int = 1000, seed: int = 0) -> ReleaseSelection:
     """Choose ``count`` eligible animals to release (greedy, module docstring).
 

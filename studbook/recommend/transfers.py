@@ -112,6 +112,8 @@ class TransferPlan:
         gd_now: GD(L).
         gd_after: :func:`~studbook.recommend.pairing.population_gd_after` of the pairs.
         traded: One sentence: what the distance weight traded.
+        km_without_distance: Σ km of the moves of the plan solved with distance_weight = 0.
+        moves_without_distance: Number of moves of that plan.
     """
 
     pairs: I64
@@ -123,6 +125,8 @@ class TransferPlan:
     gd_now: float
     gd_after: float
     traded: str
+    km_without_distance: float = 0.0
+    moves_without_distance: int = 0
 
 
 def _site_arrays(sites: Sequence[Site]) -> tuple[FloatArray, FloatArray, list[str | None], FloatArray]:
@@ -311,7 +315,7 @@ def plan_transfers(K: ArrayLike, table: PairTable, location: ArrayLike, sex: Arr
     return TransferPlan(pairs=rows.astype(np.int64), moves=tuple(moves), gain=gain,
                         gain_without_distance=gain0, total_km=total_km,
                         cross_region_moves=int(n_cross), gd_now=gd_now, gd_after=gd_after,
-                        traded=traded)
+                        traded=traded, km_without_distance=km0, moves_without_distance=int(mv0.sum()))
 
 
 def holdings_mean_kinship(K: ArrayLike, location: ArrayLike, n_sites: int) -> FloatArray:

@@ -78,11 +78,11 @@ def mean_kinship_rows(loaded: LoadedPedigree) -> list[dict[str, Any]]:
         sid = ped.ids[i]
         inf = loaded.info.get(sid)
         rows.append({
-            "rank": rank, "id": sid, "sex": inf.sex if inf else None,
-            "age": age_years(inf.birth_date) if inf else None,
+            "id": sid, "mean_kinship": float(mk[j]), "F": float(f[i]),
+            "percent_known": round(100.0 * float(known[i]), 2), "rank": rank,
+            "sex": inf.sex if inf else None, "age": age_years(inf.birth_date) if inf else None,
             "institution": inf.location if inf else None,
-            "mean_kinship": float(mk[j]), "mk_zscore": (float(mk[j]) - float(mk.mean())) / sd if sd > 0 else 0.0,
-            "F": float(f[i]), "percent_known": round(100.0 * float(known[i]), 2), "kinship_value": None,
+            "mk_zscore": (float(mk[j]) - float(mk.mean())) / sd if sd > 0 else 0.0, "kinship_value": None,
         })
     return rows
 

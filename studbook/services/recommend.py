@@ -246,11 +246,16 @@ def recommend_pairs(pop: Population, table: Any, *, strategy: str, max_pairs: in
 def recommend_transfers(pop: Population, table: Any, *, distance_weight: float, cross_region_km: float,
                         max_pairs: int | None, allow_dash: bool) -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, Any]]:
     """The breeding-and-transfer plan: (moves, pairs, totals)."""
+    from ..recommend.pairing import choose_pairs
     from ..recommend.transfers import plan_transfers
 
     if distance_weight < 0:
         raise InvalidInputError(f"--distance-weight {distance_weight} is negative", "0 means genetics only")
-    plan = plan_transfers(pop.K, table, pop.location, pop.sex, pop.sites, distance_weight=distance_weight,
+    # The user's weight is relative: a 1000 km move costs `distance_weight` times the mean
+    # gain (ΔGD) of a pair of the genetically optimal plan, whatever the population size.
+    best = choose_pairs(pop.K, table, strategy="optimal", max_pairs=max_pairs, allow_dash=allow_dash)
+    unit = float(np.mean(table.delta_gd[best])) if len(best) else 0.0
+    plan = plan_transfers(pop.K, table, pop.location, pop.sex, pop.sites, distance_weight=distance_weight * unit,
                           cross_region_km=cross_region_km, max_pairs=max_pairs, allow_dash=allow_dash)
     pair_info = pair_rows(pop, table, plan.pairs)
     moves = []
@@ -278,9 +283,25 @@ def recommend_transfers(pop: Population, table: Any, *, distance_weight: float, 
         "cross_region_moves": int(plan.cross_region_moves), "gain_sum_delta_gd": float(plan.gain),
         "gain_without_distance": float(plan.gain_without_distance),
         "gene_diversity_now": float(plan.gd_now), "gene_diversity_after_births": float(plan.gd_after),
-        "distance_weight": distance_weight, "cross_region_km": cross_region_km, "traded": plan.traded,
+        "distance_weight": distance_weight, "mean_pair_gain": unit, "cross_region_km": cross_region_km,
+        "traded": _traded(plan, distance_weight, unit),
     }
     return moves, pair_info, totals
+
+
+def _traded(plan: Any, weight: float, unit: float) -> str:
+    """What the distance weight traded, in words."""
+    if weight == 0:
+        return (f"No distance weight: the plan maximises the gain in gene diversity only "
+                f"({len(plan.moves)} moves, {plan.total_km:,.0f} km).")
+    lost = plan.gain_without_distance - plan.gain
+    pct = 100.0 * lost / plan.gain_without_distance if plan.gain_without_distance > 0 else 0.0
+    return (f"With --distance-weight {weight:g} (1000 km cost {weight:g} x the mean pair gain of {unit:.3g} dGD), "
+            f"the plan gives up {lost:.3g} dGD ({pct:.1f}% of the best gain) to save "
+            f"{plan.km_without_distance - plan.total_km:,.0f} km and "
+            f"{plan.moves_without_distance - len(plan.moves)} moves "
+            f"({plan.moves_without_distance} moves / {plan.km_without_distance:,.0f} km -> "
+            f"{len(plan.moves)} moves / {plan.total_km:,.0f} km).")
 
 
 def holdings_kinship_rows(pop: Population) -> list[dict[str, Any]]:
@@ -332,8 +353,8 @@ def release_eligibility(pop: Population, *, min_age: float | None, max_age: floa
 
 def recommend_reintroduction(pop: Population, *, count: int, sex_ratio: tuple[int, int] | None,
                              min_age: float | None, max_age: float | None, parent_reared_only: bool,
-                             allow_health_notes: bool, seed: int, draws: int = 1000
-                             ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+                             allow_health_notes: bool, seed: int, draws: int = 1000,
+                             group_weight: float = 0.25) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     from ..genetics.founders import founder_shares
     from ..recommend.reintroduction import delta_gd_if_removed, select_release_group
 
@@ -341,16 +362,22 @@ def recommend_reintroduction(pop: Population, *, count: int, sex_ratio: tuple[in
         raise InvalidInputError(f"--count {count} must be at least 1", "e.g. --count 6")
     eligible = release_eligibility(pop, min_age=min_age, max_age=max_age, parent_reared_only=parent_reared_only,
                                    allow_health_notes=allow_health_notes)
-    _codes, shares = founder_shares(pop.loaded.pedigree, pop.idx)
+    if group_weight < 0:
+        raise InvalidInputError(f"--group-weight {group_weight} is negative", "0 = captive loss only; default 0.25")
+    # Founder lineages are real founders only: an unknown parent is a phantom founder for kinship,
+    # but it is not a lineage a release group can carry on purpose.
+    codes, shares = founder_shares(pop.loaded.pedigree, pop.idx)
+    shares = shares[:, codes >= 0]
     sel = select_release_group(pop.K, eligible, pop.sex, count, sex_ratio=sex_ratio, founder_shares=shares,
-                               draws=draws, seed=seed)
+                               draws=draws, seed=seed, group_weight=group_weight)
     removal = delta_gd_if_removed(pop.K)
     rows = []
     for rank, (k, lineages) in enumerate(zip(sel.chosen.tolist(), sel.founder_lineages.tolist()), start=1):
         sid = pop.ids[k]
         rows.append({
             "rank": rank, "id": sid, "name": pop.loaded.info[sid].house_name,
-            "sex": {1: "M", 2: "F"}.get(int(pop.sex[k]), "U"), "age": pop.age[k],
+            "sex": {1: "M", 2: "F"}.get(int(pop.sex[k]), "U"), "birth_date": pop.loaded.info[sid].birth_date,
+            "age": pop.age[k],
             "institution": pop.site_code(k), "mean_kinship": float(pop.mk[k]), "F": float(pop.F[k]),
             "percent_known": round(100 * float(pop.known[k]), 2), "delta_gd_if_removed": float(removal[k]),
             "founder_lineages": int(lineages),
@@ -361,6 +388,6 @@ def recommend_reintroduction(pop: Population, *, count: int, sex_ratio: tuple[in
         "captive_gd_loss": float(sel.captive_gd_before - sel.captive_gd_after),
         "random_group_loss_median": float(sel.random_loss_median), "random_draws": draws, "seed": seed,
         "group_gd": _num(sel.group_gd), "group_fge": _num(sel.group_fge),
-        "group_founder_lineages": int(sel.group_founder_lineages),
+        "group_founder_lineages": int(sel.group_founder_lineages), "group_weight": group_weight,
     }
     return rows, summary
