@@ -240,3 +240,21 @@ def test_reintroduction_xlsx_for_spreadsheets(sample_url, tmp_path):
     assert isinstance(bd.value, datetime.datetime) and bd.is_date
     r = run_cli(sample_url, "recommend", "reintroduction", "--count", "4", "--format", "xlsx")
     assert r.exit_code == 1 and "--output" in r.stderr
+
+
+def test_msi_thresholds_come_from_configuration(sample_url, tmp_path):
+    from conftest import ROOT
+
+    default = jout(sample_url, "recommend", "pair-table")
+    same = jout(sample_url, "recommend", "pair-table", "--msi-config", str(ROOT / "docs" / "msi.example.toml"))
+    assert [r["msi"] for r in same] == [r["msi"] for r in default]
+    strict = tmp_path / "strict.json"
+    strict.write_text(json.dumps({"inbreeding_six": 0.005, "inbreeding_dash": 0.01}))
+    changed = jout(sample_url, "recommend", "pair-table", "--msi-config", str(strict))
+    assert all(r["msi"] == "-" for r in changed if r["kinship"] >= 0.01)
+    assert sum(r["msi"] == "-" for r in changed) > sum(r["msi"] == "-" for r in default)
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"inbreeding_dahs": 0.1}))
+    r = run_cli(sample_url, "recommend", "pair-table", "--msi-config", str(bad))
+    assert r.exit_code == 1 and "inbreeding_dahs" in r.stderr and "Traceback" not in r.stderr
+    assert "\nHint: " in r.stderr

@@ -101,7 +101,8 @@ class MSIConfig:
             if self.known_dash > 1:
                 problems.append("known_dash is a proportion (0..1)")
         if problems:
-            raise InvalidInputError("invalid MSI configuration: " + "; ".join(problems))
+            raise InvalidInputError("invalid MSI configuration: " + "; ".join(problems),
+                                    "fix the MSI configuration file (docs/msi.example.toml shows every setting)")
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> MSIConfig:
@@ -125,7 +126,8 @@ class MSIConfig:
             try:
                 kw[k] = tuple(float(x) for x in v) if k == "gain_cuts" else float(v)
             except (TypeError, ValueError) as exc:
-                raise InvalidInputError(f"MSI setting {k} is not a number: {v!r}") from exc
+                raise InvalidInputError(f"MSI setting {k} is not a number: {v!r}",
+                                        "write a number such as 0.125") from exc
         return cls(**kw)
 
 

@@ -240,7 +240,7 @@ def choose_pairs(K: ArrayLike, table: PairTable, *, strategy: str = "optimal",
         raise InvalidInputError(f"unknown pairing strategy {strategy!r}",
                                 hint=f"use one of: {', '.join(STRATEGIES)}")
     if max_pairs is not None and max_pairs < 0:
-        raise InvalidInputError(f"max_pairs must be >= 0, got {max_pairs}")
+        raise InvalidInputError(f"max_pairs must be >= 0, got {max_pairs}", "give a positive number of pairs, or none for no limit")
     ok = _eligible(table, allow_dash, fill)
     if max_pairs == 0 or not ok.any():
         return np.zeros(0, dtype=np.int64)

@@ -120,7 +120,7 @@ def _quotas(count: int, sex_ratio: tuple[int, int] | None, eligible: NDArray[np.
         return None
     a, b = (int(x) for x in sex_ratio)
     if a < 0 or b < 0 or a + b == 0:
-        raise InvalidInputError(f"invalid sex ratio {a}:{b}")
+        raise InvalidInputError(f"invalid sex ratio {a}:{b}", "write males:females with whole numbers, e.g. 1:1")
     if (count * a) % (a + b):
         lo = (a + b) // gcd(a, b)
         raise InvalidInputError(
@@ -165,10 +165,11 @@ def select_release_group(K: ArrayLike, eligible: ArrayLike, sex: ArrayLike, coun
     if len(elig) != n or len(sx) != n:
         raise ValueError("eligible and sex need one value per member of L")
     if count < 0:
-        raise InvalidInputError(f"count must be >= 0, got {count}")
+        raise InvalidInputError(f"count must be >= 0, got {count}", "give the size of the release group")
     n_elig = int(elig.sum())
     if n_elig < count:
-        raise InvalidInputError(f"only {n_elig} eligible animals for a group of {count}")
+        raise InvalidInputError(f"only {n_elig} eligible animals for a group of {count}",
+                                "lower --count or widen the filters (age window, --include-hand-reared)")
     quota = _quotas(count, sex_ratio, elig, sx)
     T = None if founder_shares is None else np.asarray(founder_shares, dtype=np.float64)
     if T is not None and (T.ndim != 2 or T.shape[0] != n):

@@ -256,11 +256,11 @@ def plan_transfers(K: ArrayLike, table: PairTable, location: ArrayLike, sex: Arr
     if len(loc) != n or len(sx) != n:
         raise ValueError("location and sex need one value per member of L")
     if distance_weight < 0 or not np.isfinite(distance_weight):
-        raise InvalidInputError(f"distance_weight must be >= 0, got {distance_weight}")
+        raise InvalidInputError(f"distance_weight must be >= 0, got {distance_weight}", "0 means genetics only")
     if cross_region_km < 0:
-        raise InvalidInputError(f"cross_region_km must be >= 0, got {cross_region_km}")
+        raise InvalidInputError(f"cross_region_km must be >= 0, got {cross_region_km}", "give the extra cost of a move between regions in km, e.g. 3000")
     if max_pairs is not None and max_pairs < 0:
-        raise InvalidInputError(f"max_pairs must be >= 0, got {max_pairs}")
+        raise InvalidInputError(f"max_pairs must be >= 0, got {max_pairs}", "give a positive number of pairs, or none for no limit")
     if len(loc) and loc.max() >= len(sites):
         raise ValueError(f"location refers to site {loc.max()} but only {len(sites)} sites given")
     lat, lon, reg, cap = _site_arrays(sites)
