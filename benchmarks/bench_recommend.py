@@ -147,7 +147,7 @@ def main() -> None:
     if not args.skip_10k:
         print("~10k living", file=sys.stderr)
         bench_10k(args.full)
-    print(f"\n| step | population | seconds | result |\n|---|---|---:|---|")
+    print("\n| step | population | seconds | result |\n|---|---|---:|---|")
     for label, size, dt, note in ROWS:
         print(f"| {label} | {size} | {dt:.3f} | {note} |")
 

@@ -45,34 +45,26 @@ class InvalidInputError(StudbookError):
     """A value given by the user cannot be parsed or is out of range."""
 
 
-class ValidationError(StudbookError):
+class ProblemListError(StudbookError):
+    """An error that comes with a list of every problem found (one line each)."""
+
+    def __init__(
+        self, reason: str, hint: str | None = None, problems: Sequence[str] = ()
+    ) -> None:
+        super().__init__(reason, hint)
+        self.problems = list(problems)
+
+
+class ValidationError(ProblemListError):
     """A write would break a studbook rule. ``problems`` lists every finding."""
 
-    def __init__(
-        self, reason: str, hint: str | None = None, problems: Sequence[str] = ()
-    ) -> None:
-        super().__init__(reason, hint)
-        self.problems = list(problems)
 
-
-class PedigreeError(StudbookError):
+class PedigreeError(ProblemListError):
     """A pedigree cannot be built (cycle, missing parent, wrong sex...)."""
 
-    def __init__(
-        self, reason: str, hint: str | None = None, problems: Sequence[str] = ()
-    ) -> None:
-        super().__init__(reason, hint)
-        self.problems = list(problems)
 
-
-class ImportFormatError(StudbookError):
+class ImportFormatError(ProblemListError):
     """An input file is malformed. ``problems`` lists every problem with its line."""
-
-    def __init__(
-        self, reason: str, hint: str | None = None, problems: Sequence[str] = ()
-    ) -> None:
-        super().__init__(reason, hint)
-        self.problems = list(problems)
 
 
 class ConflictError(StudbookError):

@@ -224,3 +224,17 @@ def sample_copy_url(sample_url: str, tmp_path: Path) -> Iterator[str]:
     """A writable copy of the sample studbook."""
     with copy_database(sample_url, tmp_path) as url:
         yield url
+
+
+def ok(url: str, *args: str) -> Result:
+    """Run the CLI and require success."""
+    r = run_cli(url, *args)
+    assert r.exit_code == 0, r.stderr
+    return r
+
+
+def jout(url: str, *args: str) -> object:
+    """Run a data command with --format json and parse its stdout."""
+    import json
+
+    return json.loads(ok(url, *args, "--format", "json").stdout)

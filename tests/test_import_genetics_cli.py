@@ -8,26 +8,17 @@ straight from the CSV file, on SQLite and PostgreSQL.
 from __future__ import annotations
 
 import csv
-import json
 
 import numpy as np
 import pytest
 
-from conftest import run_cli, table_counts
+from conftest import jout, ok, run_cli, table_counts
 from pedigree_gallery import has_subset, load_pedigree, pedigree_dir, pedigree_names, subset_ids
 from reference.naive_kinship import dense_kinship, naive_inbreeding
 
 SMALL = [n for n in pedigree_names() if n != "kinship2_minnbreast"]
 
 
-def ok(url, *args):
-    r = run_cli(url, *args)
-    assert r.exit_code == 0, r.stderr
-    return r
-
-
-def jout(url, *args):
-    return json.loads(ok(url, *args, "--format", "json").stdout)
 
 
 def _with_alive(name, tmp_path):

@@ -60,11 +60,20 @@ def test_round_trip(tmp_path):
     assert wb["Empty"].freeze_panes == "A2"
 
 
-def test_escape_rule_matches_csv_writer():
-    from studbook.cli.output import escape_cell as csv_escape
+def test_escape_rule_and_csv_writer():
+    import csv
+    import io
 
-    for v in ["=1", "+1", "-1", "-x", "@a", "\tb", "\rc", "\0d", "ok", "", 3, None, "1e5", "-inf"]:
-        assert escape_cell(v) == csv_escape(v)
+    from studbook.cli.output import emit
+
+    cases = {"=1": "'=1", "+1": "+1", "-1": "-1", "-x": "'-x", "@a": "'@a", "\tb": "'\tb", "\rc": "'\rc",
+             "\0d": "'\0d", "ok": "ok", "": "", "1e5": "1e5", "-inf": "-inf", "=HYPERLINK(1)": "'=HYPERLINK(1)"}
+    for raw, safe in cases.items():
+        assert escape_cell(raw) == safe, raw
+    assert escape_cell(3) == 3 and escape_cell(None) is None
+    buf = io.StringIO()
+    emit([{"v": raw} for raw in cases], "csv", out=buf)
+    assert [r["v"] for r in csv.DictReader(io.StringIO(buf.getvalue(), newline=""))] == list(cases.values())
 
 
 def test_too_many_rows(tmp_path, monkeypatch):

@@ -12,17 +12,9 @@ import pytest
 
 from studbook import api
 
-from conftest import run_cli
+from conftest import jout, ok, run_cli
 
 
-def ok(url, *args):
-    r = run_cli(url, *args)
-    assert r.exit_code == 0, r.stderr
-    return r
-
-
-def jout(url, *args):
-    return json.loads(ok(url, *args, "--format", "json").stdout)
 
 
 @pytest.fixture(scope="module")

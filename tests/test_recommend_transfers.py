@@ -79,7 +79,6 @@ def occupancy_after(plan, location, sex, n_sites):
 
 def check_plan(plan, K, table, location, sex, sites):
     cap = capacity_array(sites)
-    now = occupancy_after.__wrapped__(location, sex, len(sites)) if False else None
     occ_now = np.zeros((len(sites), 2))
     np.add.at(occ_now, (location, sex.astype(int) - 1), 1)
     occ = occupancy_after(plan, location, sex, len(sites))

@@ -12,21 +12,13 @@ import sys
 import pytest
 from sqlalchemy import create_engine, text
 
-from conftest import ROOT, assert_refused, run_cli
+from conftest import ROOT, assert_refused, jout, ok, run_cli
 
 
-def ok(url, *args):
-    r = run_cli(url, *args)
-    assert r.exit_code == 0, r.stderr
-    return r
-
-
-def jrows(url, *args):
-    return json.loads(ok(url, *args, "--format", "json").stdout)
 
 
 def test_institution_list_formats(book_url):
-    rows = jrows(book_url, "institution", "list")
+    rows = jout(book_url, "institution", "list")
     assert [r["code"] for r in rows] == ["LEIPZIG", "MOSCOW", "TALLINN"]
     assert rows[0]["latitude"] == pytest.approx(51.3485)
     r = ok(book_url, "institution", "list", "--format", "csv")
@@ -39,40 +31,40 @@ def test_birth_assigns_next_ids_and_prints_them(family_url):
     r = ok(family_url, "birth", "--dam", "2", "--sire", "1", "--date", "2018-04-20", "--at", "LEIPZIG",
            "--cub", "F", "--cub", "M", "--cub", "U", "--name", "Zarya", "--name", "Amur", "--name", "")
     assert r.stdout.split() == ["5", "F", "6", "M", "7", "U"]
-    shown = jrows(family_url, "animal", "show", "5")
+    shown = jout(family_url, "animal", "show", "5")
     assert shown["house_name"] == "Zarya" and shown["sire"] == "1" and shown["dam"] == "2"
     assert shown["location"] == "LEIPZIG" and shown["fate"] == "alive"
     assert [h["event"] for h in shown["history"]] == ["birth"]
-    assert "5" in jrows(family_url, "animal", "show", "2")["offspring"]
+    assert "5" in jout(family_url, "animal", "show", "2")["offspring"]
 
 
 def test_list_filters_and_derived_location(family_url):
     ok(family_url, "transfer", "3", "--to", "TALLINN", "--date", "2017-09-01", "--loan", "--local-id", "M123")
     ok(family_url, "death", "1", "--date", "2020-01-05", "--cause", "old age")
-    alive = jrows(family_url, "animal", "list", "--alive")
+    alive = jout(family_url, "animal", "list", "--alive")
     assert [r["studbook_id"] for r in alive] == ["2", "3", "4"]
-    assert [r["studbook_id"] for r in jrows(family_url, "animal", "list", "--at", "TALLINN")] == ["3"]
-    assert [r["studbook_id"] for r in jrows(family_url, "animal", "list", "--alive", "--sex", "F")] == ["2", "4"]
-    everyone = {r["studbook_id"]: r for r in jrows(family_url, "animal", "list")}
+    assert [r["studbook_id"] for r in jout(family_url, "animal", "list", "--at", "TALLINN")] == ["3"]
+    assert [r["studbook_id"] for r in jout(family_url, "animal", "list", "--alive", "--sex", "F")] == ["2", "4"]
+    everyone = {r["studbook_id"]: r for r in jout(family_url, "animal", "list")}
     assert everyone["1"]["fate"] == "dead" and everyone["3"]["location"] == "TALLINN"
-    hist = jrows(family_url, "history", "3")
+    hist = jout(family_url, "history", "3")
     assert [(h["event"], h["institution"], h["from_institution"]) for h in hist] == [
         ("birth", "LEIPZIG", None), ("transfer", "TALLINN", "LEIPZIG")]
     assert hist[1]["detail"] == "on loan"
-    assert jrows(family_url, "animal", "show", "3")["local_ids"] == ["TALLINN:M123"]
+    assert jout(family_url, "animal", "show", "3")["local_ids"] == ["TALLINN:M123"]
 
 
 def test_release_and_ltf(family_url):
     ok(family_url, "release", "3", "--date", "2019-05-01", "--site", "Lazovsky Zapovednik")
     ok(family_url, "ltf", "4", "--date", "2019-06-01")
-    rows = {r["studbook_id"]: r["fate"] for r in jrows(family_url, "animal", "list")}
+    rows = {r["studbook_id"]: r["fate"] for r in jout(family_url, "animal", "list")}
     assert rows["3"] == "released" and rows["4"] == "ltf"
-    assert [r["studbook_id"] for r in jrows(family_url, "animal", "list", "--alive")] == ["1", "2"]
+    assert [r["studbook_id"] for r in jout(family_url, "animal", "list", "--alive")] == ["1", "2"]
 
 
 def test_pedigree_tree(family_url):
     ok(family_url, "birth", "--dam", "4", "--sire", "3", "--date", "2019-05-01", "--at", "LEIPZIG", "--cub", "M")
-    tree = jrows(family_url, "pedigree", "5", "--generations", "2")
+    tree = jout(family_url, "pedigree", "5", "--generations", "2")
     assert tree["studbook_id"] == "5"
     assert [p["studbook_id"] for p in tree["parents"]] == ["3", "4"]
     assert [g["studbook_id"] for g in tree["parents"][0]["parents"]] == ["1", "2"]
@@ -83,14 +75,14 @@ def test_pedigree_tree(family_url):
 
 def test_animal_update_flags(family_url):
     ok(family_url, "animal", "update", "4", "--contracepted", "--do-not-breed", "--name", "Dasha")
-    row = jrows(family_url, "animal", "show", "4")
+    row = jout(family_url, "animal", "show", "4")
     assert set(row["flags"]) == {"contracepted", "do_not_breed"} and row["house_name"] == "Dasha"
     assert_refused(family_url, ["animal", "update", "4"], "nothing to change")
 
 
 def test_audit_log_records_who_what_before_after(family_url):
     run_cli(family_url, "animal", "update", "4", "--do-not-breed", user="registrar-anna")
-    rows = jrows(family_url, "audit", "--animal", "4")
+    rows = jout(family_url, "audit", "--animal", "4")
     upd = [r for r in rows if r["action"] == "update"][0]
     assert upd["user"] == "registrar-anna" and upd["command"] == "animal update"
     assert upd["before"]["do_not_breed"] is False and upd["after"]["do_not_breed"] is True
@@ -100,9 +92,9 @@ def test_audit_log_records_who_what_before_after(family_url):
 
 
 def test_refused_command_leaves_no_audit_rows(family_url):
-    before = len(jrows(family_url, "audit", "--limit", "1000"))
+    before = len(jout(family_url, "audit", "--limit", "1000"))
     run_cli(family_url, "birth", "--dam", "3", "--sire", "1", "--date", "2019-05-01", "--at", "LEIPZIG", "--cub", "M")
-    assert len(jrows(family_url, "audit", "--limit", "1000")) == before
+    assert len(jout(family_url, "audit", "--limit", "1000")) == before
 
 
 def test_audit_log_is_append_only(family_url):
@@ -114,7 +106,7 @@ def test_audit_log_is_append_only(family_url):
                     conn.execute(text(stmt.replace("user", '"user"')))
     finally:
         engine.dispose()
-    assert all(r["user"] == "tester" for r in jrows(family_url, "audit", "--limit", "1000"))
+    assert all(r["user"] == "tester" for r in jout(family_url, "audit", "--limit", "1000"))
 
 
 def test_validate_clean_book(family_url):

@@ -7,13 +7,8 @@ from __future__ import annotations
 
 import json
 
-from conftest import assert_refused, run_cli
+from conftest import assert_refused, ok
 
-
-def ok(url, *args):
-    r = run_cli(url, *args)
-    assert r.exit_code == 0, r.stderr
-    return r
 
 
 def test_sire_must_be_male(family_url):

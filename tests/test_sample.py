@@ -7,13 +7,8 @@ import subprocess
 import sys
 from collections import Counter
 
-from conftest import ROOT, run_cli
+from conftest import ROOT, jout, run_cli
 
-
-def jrows(url, *args):
-    r = run_cli(url, *args, "--format", "json")
-    assert r.exit_code == 0, r.stderr
-    return json.loads(r.stdout)
 
 
 def test_sample_passes_validate_with_no_errors(sample_url):
@@ -23,11 +18,11 @@ def test_sample_passes_validate_with_no_errors(sample_url):
 
 
 def test_sample_is_a_realistic_leopard_book(sample_url):
-    animals = jrows(sample_url, "animal", "list")
+    animals = jout(sample_url, "animal", "list")
     living = [a for a in animals if a["fate"] == "alive"]
     assert 1300 <= len(animals) <= 1700
     assert 270 <= len(living) <= 330
-    institutions = {i["code"]: i for i in jrows(sample_url, "institution", "list")}
+    institutions = {i["code"]: i for i in jout(sample_url, "institution", "list")}
     held = {a["location"] for a in living}
     assert 70 <= len(held) <= 90
     regions = Counter(institutions[a["location"]]["region"] for a in living)
@@ -41,7 +36,7 @@ def test_sample_is_a_realistic_leopard_book(sample_url):
     fates = Counter(a["fate"] for a in animals)
     assert fates["released"] and fates["dead"] > 800
     assert max(a["age"] for a in living) < 25
-    species = jrows(sample_url, "species", "show")
+    species = jout(sample_url, "species", "show")
     assert species["common_name"] == "Amur leopard" and species["gestation_max_days"] == 105
 
 

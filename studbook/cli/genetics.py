@@ -66,7 +66,7 @@ def kinship_cmd(app: AppContext, ids: tuple[str, ...], ids_file: str | None, mat
 
         from .output import escape_cell
 
-        w = csv.writer(sys.stdout, lineterminator="\n")
+        w = csv.writer(sys.stdout, lineterminator="\r\n")
         w.writerow(["id", *(escape_cell(x) for x in labels)])
         for lab, row in zip(labels, k.tolist()):
             w.writerow([escape_cell(lab), *(repr(float(v)) for v in row)])

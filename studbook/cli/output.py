@@ -11,9 +11,10 @@ from typing import Any, TypeVar
 
 import click
 
+from ..io.cells import escape_cell  # noqa: F401  (re-exported for the commands)
+
 F = TypeVar("F", bound=Callable[..., Any])
 FORMATS = ("table", "csv", "json")
-_DANGEROUS = ("=", "+", "-", "@", "\t", "\r", "\0")
 
 
 def format_option(f: F) -> F:
@@ -21,20 +22,6 @@ def format_option(f: F) -> F:
         "--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
         help="table for people; csv or json for machines (data only on stdout).",
     )(f)
-
-
-def escape_cell(value: Any) -> Any:
-    """Neutralise spreadsheet formulas (OWASP/ASVS): prefix a quote to text starting with = + - @ tab CR NUL.
-
-    Plain numbers (e.g. -0.25) are left alone.
-    """
-    if isinstance(value, str) and value.startswith(_DANGEROUS):
-        try:
-            float(value)
-            return value
-        except ValueError:
-            return "'" + value
-    return value
 
 
 def _plain(value: Any) -> Any:
@@ -61,7 +48,8 @@ def emit(rows: Sequence[dict[str, Any]], fmt: str, *, title: str | None = None,
         stream.write(json.dumps(list(rows), ensure_ascii=False, indent=2, default=str) + "\n")
     elif fmt == "csv":
         buf = io.StringIO()
-        w = csv.writer(buf, lineterminator="\n")
+        # RFC 4180: CRLF line ends, so a CR or LF inside a value is always quoted.
+        w = csv.writer(buf, lineterminator="\r\n")
         w.writerow(cols)
         for r in rows:
             w.writerow([escape_cell(_plain(r.get(c))) for c in cols])

@@ -210,7 +210,6 @@ def gene_drop(ped: Pedigree, iterations: int = 5000, *,
     del alleles
 
     present_sum = np.zeros(A)
-    present_sq = np.zeros(A)
     copies_sum = np.zeros(A)
     founder_present_sq = np.zeros(n_f)
     gd = np.empty(K)

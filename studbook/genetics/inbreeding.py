@@ -131,7 +131,7 @@ def _compute_numba(ped: Pedigree) -> DiagState:
 
 
 def _compute(ped: Pedigree, g: NodeGraph) -> DiagState:
-    n, N = g.n_animals, g.n_nodes
+    N = g.n_nodes
     D = np.zeros(N)
     A = np.zeros(N)
     level = g.level

@@ -13,7 +13,7 @@ Rules:
   text, so ``"001"`` stays ``"001"``; numbers elsewhere stay numbers
   (NaN is written as an empty cell);
 * never a formula: every string goes through :func:`escape_cell` (the same rule
-  as the CSV writer in ``studbook.cli.output``: text starting with
+  as the CSV writer, from :mod:`studbook.io.cells`: text starting with
   ``= + - @ tab CR NUL`` that is not a plain number gets a leading ``'``, ASVS
   v5 1.2.10) and is written with ``write_string``; the workbook is opened with
   ``strings_to_formulas``/``strings_to_urls``/``strings_to_numbers`` off.
@@ -32,7 +32,8 @@ from typing import Any
 
 from studbook.errors import InvalidInputError
 
-DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\0")
+
+from .cells import DANGEROUS_PREFIXES, escape_cell  # noqa: F401  (re-exported)
 
 TEXT_COLUMNS = ("id", "studbook_id", "local_id", "male", "female", "animal", "sire", "dam",
                 "institution", "site", "from_site", "to_site", "mnemonic", "house_name")
@@ -42,25 +43,6 @@ DATE_COLUMNS = ("date", "birth_date", "death_date", "event_date", "from_date", "
 MAX_ROWS = 1_048_575        # Excel's 1,048,576 rows minus the header
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
-
-
-def escape_cell(value: Any) -> Any:
-    """Neutralise spreadsheet formulas: ``'`` before text starting with = + - @ tab CR NUL.
-
-    Plain numbers written as text (``"-0.25"``) are left alone; non-strings are
-    returned unchanged. Identical rule to ``studbook.cli.output.escape_cell``.
-
-    Example:
-        >>> escape_cell("=1+1"), escape_cell("-0.25"), escape_cell("@SUM(A1)"), escape_cell(3)
-        ("'=1+1", '-0.25', "'@SUM(A1)", 3)
-    """
-    if isinstance(value, str) and value.startswith(DANGEROUS_PREFIXES):
-        try:
-            float(value)
-            return value
-        except ValueError:
-            return "'" + value
-    return value
 
 
 def _sheet_names(names: Sequence[str]) -> list[str]:

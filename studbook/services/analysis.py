@@ -10,7 +10,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
-from ..models import Animal, Event, Institution, ParentCandidate
+from ..models import Animal, Event, Institution
+from .book import mult_candidates
 from .pedigree_rows import (  # noqa: F401  (re-exported)
     END_KINDS, LOCATION_KINDS, AnimalInfo, LoadedPedigree, age_years, build_loaded, read_ids_file, resolve_ids,
 )
@@ -45,14 +46,5 @@ def load_pedigree(session: Session) -> LoadedPedigree:
         .order_by(Event.animal_id, Event.date.is_not(None), Event.date, Event.id)
     ):
         location[animal_id] = code
-    cand = aliased(Animal)
-    child = aliased(Animal)
-    mult: dict[tuple[str, str], list[tuple[str, float]]] = {}
-    for sid, role, cid, prob in session.execute(
-        select(child.studbook_id, ParentCandidate.role, cand.studbook_id, ParentCandidate.probability)
-        .join(child, ParentCandidate.animal_id == child.id)
-        .join(cand, ParentCandidate.candidate_id == cand.id)
-        .order_by(ParentCandidate.id)
-    ):
-        mult.setdefault((sid, role), []).append((cid, float(prob)))
+    mult = mult_candidates(session)
     return build_loaded(rows, ended, location, mult)

@@ -36,6 +36,21 @@ def species_params(session: Session) -> SpeciesParams:
     )
 
 
+def mult_candidates(session: Session) -> dict[tuple[str, str], list[tuple[str, float]]]:
+    """MULT parents: (studbook ID, 'sire'|'dam') -> [(candidate ID, probability), ...]."""
+    cand = aliased(Animal)
+    child = aliased(Animal)
+    mult: dict[tuple[str, str], list[tuple[str, float]]] = {}
+    for sid, role, cid, prob in session.execute(
+        select(child.studbook_id, ParentCandidate.role, cand.studbook_id, ParentCandidate.probability)
+        .join(child, ParentCandidate.animal_id == child.id)
+        .join(cand, ParentCandidate.candidate_id == cand.id)
+        .order_by(ParentCandidate.id)
+    ):
+        mult.setdefault((sid, role), []).append((cid, float(prob)))
+    return mult
+
+
 def load_book(session: Session) -> Book:
     """The whole book as plain records (Core selects, no ORM objects)."""
     sire = aliased(Animal)
@@ -49,16 +64,7 @@ def load_book(session: Session) -> Book:
         .outerjoin(sire, Animal.sire_id == sire.id)
         .outerjoin(dam, Animal.dam_id == dam.id)
     ).all()
-    cand = aliased(Animal)
-    child = aliased(Animal)
-    mult: dict[tuple[str, str], list[tuple[str, float]]] = {}
-    for sid, role, cid, prob in session.execute(
-        select(child.studbook_id, ParentCandidate.role, cand.studbook_id, ParentCandidate.probability)
-        .join(child, ParentCandidate.animal_id == child.id)
-        .join(cand, ParentCandidate.candidate_id == cand.id)
-        .order_by(ParentCandidate.id)
-    ):
-        mult.setdefault((sid, role), []).append((cid, float(prob)))
+    mult = mult_candidates(session)
     animals: dict[str, AnimalFacts] = {}
     for (_pk, sid, sex, bdate, bprec, best, btype, skind, s_sid, dkind, d_sid, rearing, ai) in rows:
         animals[sid] = AnimalFacts(
