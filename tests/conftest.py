@@ -238,3 +238,14 @@ def jout(url: str, *args: str) -> object:
     import json
 
     return json.loads(ok(url, *args, "--format", "json").stdout)
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """The reference pedigrees are required: a missing shared/ folder is an error, never a silent skip."""
+    from pedigree_gallery import pedigree_dir
+
+    if not pedigree_dir().is_dir():
+        raise pytest.UsageError(
+            f"the reference pedigrees are missing ({pedigree_dir()}): put shared/ next to the repository "
+            "or set STUDBOOK_SHARED_DIR"
+        )

@@ -14,7 +14,7 @@ from hypothesis import given, settings
 
 numba = pytest.importorskip("numba")
 
-from pedigree_gallery import load_pedigree, pedigree_dir, pedigree_names  # noqa: E402
+from pedigree_gallery import load_pedigree, pedigree_names  # noqa: E402
 from reference.naive_kinship import naive_inbreeding  # noqa: E402
 from strategies import pedigree_records  # noqa: E402
 from studbook.genetics._graph import build_graph  # noqa: E402
@@ -24,7 +24,6 @@ from studbook.pedigree import Pedigree, PedigreeRecord as R  # noqa: E402
 inb = importlib.import_module("studbook.genetics.inbreeding")
 
 ATOL = 1e-12
-needs_shared = pytest.mark.skipif(not pedigree_dir().is_dir(), reason="shared reference missing")
 
 
 def both(ped: Pedigree) -> tuple[inb.DiagState, inb.DiagState]:
@@ -38,7 +37,6 @@ def assert_same(ped: Pedigree) -> None:
     np.testing.assert_allclose(b.A_diag, a.A_diag, rtol=0, atol=ATOL)
 
 
-@needs_shared
 @pytest.mark.parametrize("name", pedigree_names())
 def test_reference_pedigrees(name):
     ped = load_pedigree(name)

@@ -7,12 +7,11 @@ import math
 import numpy as np
 import pytest
 
-from pedigree_gallery import load_pedigree, pedigree_dir
+from pedigree_gallery import load_pedigree
 from reference.naive_genedrop import naive_gene_drop
 from studbook.genetics import gene_diversity, gene_drop
 from studbook.pedigree import Pedigree, PedigreeRecord as R
 
-needs_shared = pytest.mark.skipif(not pedigree_dir().is_dir(), reason="shared reference missing")
 
 
 def trio_plus() -> Pedigree:
@@ -92,7 +91,6 @@ def test_gd_agrees_with_mean_kinship_small():
     assert abs(res.gene_diversity - gene_diversity(ped)) <= 4 * res.gene_diversity_se
 
 
-@needs_shared
 @pytest.mark.parametrize("name", ["purger_dama", "optisel_hinterwald", "purger_dorcas"])
 def test_gd_agrees_with_mean_kinship(name):
     ped = load_pedigree(name)

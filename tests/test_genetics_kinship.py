@@ -8,14 +8,13 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 
-from pedigree_gallery import has_subset, load_pedigree, pedigree_dir, pedigree_names, subset_ids
+from pedigree_gallery import has_subset, load_pedigree, pedigree_names, subset_ids
 from reference.naive_kinship import NaiveKinship, dense_kinship, naive_inbreeding
 from strategies import pedigree_records
 from studbook.genetics import inbreeding, kinship_matrix, kinship_times
 from studbook.pedigree import Pedigree, PedigreeRecord as R
 
 ATOL = 1e-12
-needs_shared = pytest.mark.skipif(not pedigree_dir().is_dir(), reason="shared reference missing")
 DENSE_MAX = 3000
 
 
@@ -24,7 +23,6 @@ def F_of(name: str) -> dict[str, float]:
     return dict(zip(ped.ids, inbreeding(ped).tolist()))
 
 
-@needs_shared
 @pytest.mark.parametrize("name", pedigree_names())
 def test_inbreeding_matches_naive(name):
     ped = load_pedigree(name)
@@ -33,7 +31,6 @@ def test_inbreeding_matches_naive(name):
     np.testing.assert_allclose(F, ref, rtol=0, atol=ATOL)
 
 
-@needs_shared
 @pytest.mark.parametrize("name", pedigree_names())
 def test_kinship_matrix_matches_naive_on_subset(name):
     ped = load_pedigree(name)
@@ -52,7 +49,6 @@ def test_kinship_matrix_matches_naive_on_subset(name):
     assert np.array_equal(K, K.T)
 
 
-@needs_shared
 @pytest.mark.parametrize("name", [n for n in pedigree_names() if "minnbreast" not in n])
 def test_kinship_times_matches_dense(name):
     ped = load_pedigree(name)
@@ -60,7 +56,6 @@ def test_kinship_times_matches_dense(name):
     np.testing.assert_allclose(kinship_times(ped, x), dense_kinship(ped) @ x, atol=1e-10)
 
 
-@needs_shared
 def test_float32_matrix_close():
     ped = load_pedigree("purger_dama")
     K64 = kinship_matrix(ped)
@@ -70,7 +65,6 @@ def test_float32_matrix_close():
 
 
 # --- exact textbook values (definitions, not outputs of the code) --------------
-@needs_shared
 @pytest.mark.parametrize("name, animal, value", [
     ("textbook_fullsib", "E", Fraction(1, 4)),
     ("textbook_halfsib", "G", Fraction(1, 8)),
@@ -81,7 +75,6 @@ def test_textbook_inbreeding(name, animal, value):
     assert F_of(name)[animal] == float(value)
 
 
-@needs_shared
 def test_sib_mating_chain():
     # F_t = ¼(1 + 2F_{t-1} + F_{t-2}): 0, 1/4, 3/8, 1/2, 5/8 for full-sib mating
     F = F_of("textbook_sibmating_chain")
@@ -94,14 +87,12 @@ def test_sib_mating_chain():
     assert got == [float(x) for x in expected[1:len(got) + 1]]
 
 
-@needs_shared
 def test_parent_offspring():
     F = F_of("textbook_parent_offspring")
     assert F["D"] == 0.25          # father × daughter
     assert F["E"] == 0.375         # father × that daughter's daughter
 
 
-@needs_shared
 def test_half_known_parent():
     ped = load_pedigree("textbook_half_known_parent")
     F = dict(zip(ped.ids, inbreeding(ped).tolist()))
@@ -159,7 +150,6 @@ def test_invariant_under_reordering_and_unrelated_founder(recs):
     assert K2[z, z] == 0.5 and np.all(np.delete(K2[z], z) == 0)
 
 
-@needs_shared
 @pytest.mark.parametrize("name", ["purger_dorcas", "textbook_half_known_parent"])
 def test_sparse_and_numpy_sweeps_agree(name, monkeypatch):
     import studbook.genetics.kinship as kin

@@ -32,7 +32,6 @@ DATA = Path(__file__).resolve().parent / "data" / "pedigree_csv"
 ERRORS_FILE = "optisel_hinterwald_errors.csv"
 LINE = re.compile(r"^line \d+: ")
 
-needs_shared = pytest.mark.skipif(not PEDIGREES.is_dir(), reason=f"shared pedigrees not found at {PEDIGREES}")
 CLEAN_FILES = sorted(p.name for p in PEDIGREES.glob("*.csv") if p.name != ERRORS_FILE) if PEDIGREES.is_dir() else []
 
 
@@ -74,7 +73,6 @@ def assert_consistent(pf: PedigreeFile) -> None:
 # ---------------------------------------------------------------- reference pedigrees
 
 
-@needs_shared
 @pytest.mark.parametrize("name", CLEAN_FILES)
 def test_reference_pedigree_parses(name: str) -> None:
     path = PEDIGREES / name
@@ -92,12 +90,10 @@ def test_reference_pedigree_parses(name: str) -> None:
         assert (row.sire_wild, row.dam_wild) == (founder, founder)  # founder rule; one blank = UNK
 
 
-@needs_shared
 def test_reference_files_are_all_covered() -> None:
     assert len(CLEAN_FILES) == 21  # 22 files, one with deliberate errors
 
 
-@needs_shared
 def test_optisel_errors_file_is_refused_with_every_problem() -> None:
     with pytest.raises(ImportFormatError) as info:
         read_pedigree_csv(PEDIGREES / ERRORS_FILE)
@@ -114,7 +110,6 @@ def test_optisel_errors_file_is_refused_with_every_problem() -> None:
         assert animal in loop
 
 
-@needs_shared
 def test_optisel_errors_file_repaired() -> None:
     path = PEDIGREES / ERRORS_FILE
     pf = read_pedigree_csv(path, repair=True)

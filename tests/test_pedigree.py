@@ -6,12 +6,11 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 
-from pedigree_gallery import load_records, pedigree_dir, pedigree_names
+from pedigree_gallery import load_records, pedigree_names
 from strategies import pedigree_records
 from studbook.errors import NotFoundError, PedigreeError
 from studbook.pedigree import Pedigree, PedigreeRecord as R
 
-pytestmark = pytest.mark.skipif(not pedigree_dir().is_dir(), reason="shared reference missing")
 
 
 def test_orders_parents_first_and_keeps_input_order():

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from pedigree_gallery import load_pedigree, pedigree_dir
+from pedigree_gallery import load_pedigree
 from reference.naive_kinship import dense_kinship
 from reference.naive_recommend import (
     naive_delta_gd_if_removed,
@@ -20,7 +20,6 @@ from studbook.genetics import kinship_matrix
 from studbook.pedigree import Pedigree
 from studbook.recommend import delta_gd_if_removed, select_release_group
 
-needs_shared = pytest.mark.skipif(not pedigree_dir().is_dir(), reason="shared reference missing")
 
 
 @settings(max_examples=60, deadline=None)
@@ -32,7 +31,6 @@ def test_removal_matches_rebuild(recs):
     np.testing.assert_allclose(delta_gd_if_removed(K), naive_delta_gd_if_removed(K), atol=1e-12)
 
 
-@needs_shared
 @pytest.mark.parametrize("name", ["purger_darwin", "kinship2_sampleped", "ribd_jicaque"])
 def test_removal_matches_rebuild_on_reference(name):
     ped = load_pedigree(name)
@@ -49,7 +47,6 @@ def setup_reference(name="purger_dama"):
     return K, sex, T
 
 
-@needs_shared
 @pytest.mark.parametrize("group_weight", [0.0, 1.0])
 def test_group_beats_random_median_on_reference(group_weight):
     K, sex, T = setup_reference()
@@ -76,7 +73,6 @@ def test_group_beats_random_median_on_reference(group_weight):
     assert again.random_loss_median == sel.random_loss_median
 
 
-@needs_shared
 def test_group_weight_makes_group_less_related():
     K, sex, T = setup_reference()
     eligible = np.ones(K.shape[0], dtype=bool)
