@@ -8,6 +8,7 @@ straight from the CSV file, on SQLite and PostgreSQL.
 from __future__ import annotations
 
 import csv
+import json
 
 import numpy as np
 import pytest
@@ -149,3 +150,16 @@ def test_too_long_ids_and_texts_are_refused_cleanly(empty_url, tmp_path):
 def test_long_house_name_is_refused_before_the_database(family_url):
     r = run_cli(family_url, "animal", "update", "3", "--name", "N" * 200)
     assert r.exit_code == 1 and "house name is 200 characters long" in r.stderr
+
+
+def test_validate_lists_every_problem_of_an_imported_book(empty_url):
+    # The Hinterwald herdbook has a few birth years out of order (a parent born after its calf):
+    # the import accepts them as warnings, `validate` reports them all at once as errors.
+    r = ok(empty_url, "import", "pedigree", str(pedigree_dir() / "optisel_hinterwald.csv"))
+    assert "P06" in r.stderr
+    v = run_cli(empty_url, "validate", "--format", "json")
+    assert v.exit_code == 1 and "error(s)" in v.stderr
+    findings = json.loads(v.stdout)
+    p06 = [f for f in findings if f["code"] == "P06"]
+    assert p06 and all(f["severity"] == "error" and f["hint"] for f in p06)
+    assert {f["severity"] for f in findings} == {"error", "warning"}
