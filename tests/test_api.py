@@ -35,3 +35,16 @@ def test_api_writes_follow_the_rules(family_url):
     assert table_counts(family_url) == before
     audit = json.loads(run_cli(family_url, "audit", "--animal", "5", "--format", "json").stdout)
     assert {a["user"] for a in audit} == {"api-user"}
+
+
+def test_api_decisions_match_cli(sample_url):
+    rows, summary = api.recommend_pairs(sample_url, max_pairs=10)
+    cli = json.loads(run_cli(sample_url, "recommend", "pairs", "--max-pairs", "10", "--format", "json").stdout)
+    assert [(r["male"], r["female"]) for r in rows] == [(r["male"], r["female"]) for r in cli]
+    assert summary["pairs"] == 10
+    moves, pairs, totals = api.recommend_transfers(sample_url, distance_weight=0.5)
+    plan = json.loads(run_cli(sample_url, "recommend", "transfers", "--distance-weight", "0.5",
+                              "--format", "json").stdout)
+    assert totals["total_km"] == plan["totals"]["total_km"] and len(moves) == len(plan["transfers"])
+    cands, impact = api.recommend_reintroduction(sample_url, count=4, sex_ratio=(1, 1))
+    assert len(cands) == 4 and impact["captive_gd_loss"] <= impact["random_group_loss_median"]
