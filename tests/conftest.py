@@ -56,22 +56,27 @@ def fresh_database(backend: str, tmp_path: Path) -> Iterator[str]:
     if backend == "sqlite":
         yield "sqlite:///" + str(tmp_path / f"sb-{uuid.uuid4().hex[:8]}.db")
         return
+    with _pg_database() as url:
+        yield url
+
+
+@contextlib.contextmanager
+def _pg_database(template: str | None = None) -> Iterator[str]:
+    """Create a PostgreSQL database (optionally from a template database), drop it afterwards."""
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 
     admin = create_engine(_pg_admin_url(), isolation_level="AUTOCOMMIT")
     name = f"sbtest_{uuid.uuid4().hex[:12]}"
+    suffix = f' TEMPLATE "{make_url(template).database}"' if template else ""
     with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"{suffix}'))
     url = make_url(_pg_admin_url()).set(database=name).render_as_string(hide_password=False)
     try:
         yield url
     finally:
-        from studbook.db import make_engine
-
         with contextlib.suppress(Exception):
-            make_engine(url).dispose()
-        make_engine.cache_clear()
+            _dispose(url)
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
@@ -140,22 +145,8 @@ def copy_database(template: str, tmp_path: Path) -> Iterator[str]:
         shutil.copyfile(template.removeprefix("sqlite:///"), dst)
         yield "sqlite:///" + str(dst)
         return
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    admin = create_engine(_pg_admin_url(), isolation_level="AUTOCOMMIT")
-    name = f"sbtest_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{make_url(template).database}"'))
-    url = make_url(_pg_admin_url()).set(database=name).render_as_string(hide_password=False)
-    try:
+    with _pg_database(template) as url:
         yield url
-    finally:
-        with contextlib.suppress(Exception):
-            _dispose(url)
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @pytest.fixture

@@ -230,9 +230,9 @@ def pedigree(app: AppContext, studbook_id: str, generations: int, fmt: str) -> N
     with app.session() as session:
         tree = pedigree_tree(session, studbook_id, generations)
     if fmt == "json":
-        import json
+        from .output import emit_json
 
-        click.echo(json.dumps(asdict(tree), indent=2, ensure_ascii=False))
+        emit_json(asdict(tree))
         return
     if fmt == "csv":
         rows: list[dict[str, Any]] = []

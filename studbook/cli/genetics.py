@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from typing import Any
 
 import click
 
 from .app import AppContext, cli, pass_app
-from .output import emit, emit_object, format_option, message
+from .output import emit, emit_json, emit_object, format_option, message
 
 
 @cli.group()
@@ -59,8 +58,7 @@ def kinship_cmd(app: AppContext, ids: tuple[str, ...], ids_file: str | None, mat
         return
     labels, k = kinship_square(loaded, wanted or None, dtype=dtype)
     if fmt == "json":
-        json.dump({"ids": labels, "matrix": k.tolist()}, sys.stdout)
-        sys.stdout.write("\n")
+        emit_json({"ids": labels, "matrix": k.tolist()})
     elif fmt == "csv":
         import csv
 

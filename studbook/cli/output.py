@@ -45,7 +45,7 @@ def emit(rows: Sequence[dict[str, Any]], fmt: str, *, title: str | None = None,
     cols = list(columns or (rows[0].keys() if rows else []))
     stream = out or sys.stdout
     if fmt == "json":
-        stream.write(json.dumps(list(rows), ensure_ascii=False, indent=2, default=str) + "\n")
+        emit_json(list(rows), stream)
     elif fmt == "csv":
         buf = io.StringIO()
         # RFC 4180: CRLF line ends, so a CR or LF inside a value is always quoted.
@@ -67,10 +67,15 @@ def emit(rows: Sequence[dict[str, Any]], fmt: str, *, title: str | None = None,
             message("(no rows)")
 
 
+def emit_json(obj: Any, out: Any = None) -> None:
+    """A JSON document (dates as ISO text) on stdout or *out*."""
+    (out or sys.stdout).write(json.dumps(obj, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
 def emit_object(obj: dict[str, Any], fmt: str, *, title: str | None = None) -> None:
     """One record: key/value table, a one-row CSV, or a JSON object."""
     if fmt == "json":
-        sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=2, default=str) + "\n")
+        emit_json(obj)
     elif fmt == "csv":
         emit([obj], "csv")
     else:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from typing import Any
 
 import click
 
 from .app import AppContext, cli, pass_app
-from .output import emit, emit_object, format_option, message
+from .output import emit, emit_json, emit_object, format_option, message
 
 RELAX = click.Choice(["age", "do-not-breed", "contracepted"])
 
@@ -159,10 +158,7 @@ def transfers_cmd(app: AppContext, distance_weight: float, cross_region_km: floa
                                                cross_region_km=cross_region_km, max_pairs=max_pairs,
                                                allow_dash=allow_dash)
     if fmt == "json":
-        import json
-
-        json.dump({"transfers": moves, "pairs": pairs, "totals": totals}, sys.stdout, indent=2, default=str)
-        sys.stdout.write("\n")
+        emit_json({"transfers": moves, "pairs": pairs, "totals": totals})
     else:
         emit(moves, fmt, title="Transfers", columns=[
             "animal", "sex", "from", "to", "distance_km", "cross_region", "pair_male", "pair_female", "delta_gd", "why"])
@@ -226,17 +222,12 @@ def reintroduction_cmd(app: AppContext, count: int, sex_ratio: str | None, min_a
     elif output:
         with open(output, "w", encoding="utf-8", newline="") as fh:
             if fmt == "json":
-                import json
-
-                json.dump({"candidates": rows, "release_impact": summary}, fh, indent=2, default=str)
+                emit_json({"candidates": rows, "release_impact": summary}, fh)
             else:
                 emit(rows, "csv" if fmt == "table" else fmt, columns=columns, out=fh)
         message(f"Wrote {output} ({len(rows)} candidates).")
     elif fmt == "json":
-        import json
-
-        json.dump({"candidates": rows, "release_impact": summary}, sys.stdout, indent=2, default=str)
-        sys.stdout.write("\n")
+        emit_json({"candidates": rows, "release_impact": summary})
     else:
         emit(rows, fmt, title="Reintroduction candidates", columns=columns)
     if fmt in ("table", "csv") or output:
@@ -278,10 +269,7 @@ def plan_show(app: AppContext, plan_id: int, fmt: str) -> None:
     with app.session() as session:
         p = show_plan(session, plan_id)
     if fmt == "json":
-        import json
-
-        json.dump(p, sys.stdout, indent=2, default=str)
-        sys.stdout.write("\n")
+        emit_json(p)
         return
     if fmt == "csv":
         emit(p["recommendations"], "csv")
