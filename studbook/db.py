@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
-from sqlalchemy.exc import DataError, IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from .config import DEFAULT_DB, SCHEMA_HEAD, is_sqlite, resolve_url  # noqa: F401  (re-exported)
@@ -102,8 +102,13 @@ def current_revision(url: str) -> str | None:
             if not inspect(conn).has_table("alembic_version"):
                 return None
             return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
-    except OperationalError as exc:
-        raise DatabaseError(f"cannot open the database: {exc.orig}", _connect_hint(url)) from None
+    except DBAPIError as exc:
+        raise DatabaseError(f"cannot open the database: {_one_line(exc.orig)}", _connect_hint(url)) from None
+
+
+def _one_line(err: object) -> str:
+    """A driver message on one line (PostgreSQL's span several)."""
+    return " ".join(str(err).split())
 
 
 def upgrade(url: str, revision: str = "head") -> None:
@@ -116,8 +121,8 @@ def upgrade(url: str, revision: str = "head") -> None:
             cfg = alembic_config(url)
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, revision)
-    except OperationalError as exc:
-        raise DatabaseError(f"cannot migrate the database: {exc.orig}", _connect_hint(url)) from None
+    except DBAPIError as exc:
+        raise DatabaseError(f"cannot migrate the database: {_one_line(exc.orig)}", _connect_hint(url)) from None
 
 
 def downgrade(url: str, revision: str) -> None:
@@ -178,8 +183,8 @@ def session_scope(
     engine = make_engine(url)
     try:
         conn = engine.connect()
-    except OperationalError as exc:
-        raise DatabaseError(f"cannot open the database: {exc.orig}", _connect_hint(url)) from None
+    except DBAPIError as exc:
+        raise DatabaseError(f"cannot open the database: {_one_line(exc.orig)}", _connect_hint(url)) from None
     try:
         if write:
             conn = conn.execution_options(studbook_write=True)
@@ -198,15 +203,15 @@ def session_scope(
         except (IntegrityError, DataError) as exc:
             _rollback(trans)
             raise ValidationError(
-                f"the database refused the change: {exc.orig}",
+                f"the database refused the change: {_one_line(exc.orig)}",
                 "nothing was written; check the values (a rule the checks above missed: please report it)",
             ) from None
         except OperationalError as exc:
             _rollback(trans)
             if "locked" in str(exc.orig) or "could not serialize" in str(exc.orig):
-                raise ConflictError(f"another writer kept the database busy: {exc.orig}",
+                raise ConflictError(f"another writer kept the database busy: {_one_line(exc.orig)}",
                                     "nothing was written; run the command again") from None
-            raise DatabaseError(f"database error: {exc.orig}", _connect_hint(url)) from None
+            raise DatabaseError(f"database error: {_one_line(exc.orig)}", _connect_hint(url)) from None
         except BaseException:
             _rollback(trans)
             raise

@@ -159,3 +159,20 @@ def test_cli_shim_and_environment(tmp_path):
     bad = subprocess.run([sys.executable, str(ROOT / "cli.py"), "death", "1", "--date", "2020"], env=env,
                          capture_output=True, text=True)
     assert bad.returncode == 1 and "Traceback" not in bad.stderr and bad.stderr.startswith("Error: no animal")
+
+
+def test_not_a_database_file(tmp_path):
+    bad = tmp_path / "notes.db"
+    bad.write_text("these are my notes, not a studbook\n")
+    for args in (["animal", "list"], ["genetics", "summary"], ["init"]):
+        r = run_cli(str(bad), *args)
+        assert r.exit_code == 3, (args, r.stderr)
+        assert "file is not a database" in r.stderr and "Traceback" not in r.stderr and "\nHint: " in r.stderr
+    assert bad.read_text() == "these are my notes, not a studbook\n"
+
+
+def test_unreachable_server_is_one_clear_line():
+    r = run_cli("postgresql+psycopg://nobody@127.0.0.1:1/none", "animal", "list")
+    assert r.exit_code == 3
+    lines = r.stderr.splitlines()
+    assert len(lines) == 2 and lines[0].startswith("Error: cannot open the database") and lines[1].startswith("Hint:")

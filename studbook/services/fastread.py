@@ -44,7 +44,7 @@ def load_pedigree_sqlite(path: str) -> LoadedPedigree:
     try:
         try:
             rev = con.execute("SELECT version_num FROM alembic_version").fetchone()
-        except sqlite3.Error:
+        except sqlite3.OperationalError:  # no such table: not initialised
             rev = None
         if rev is None:
             raise SchemaOutOfDateError("the database has no studbook schema yet",
