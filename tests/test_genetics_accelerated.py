@@ -104,3 +104,57 @@ def test_dispatch(monkeypatch):
     assert ped._cache["diag_state"] is st
     assert not st.D.flags.writeable and not st.A_diag.flags.writeable
     assert inb.inbreeding(ped).tolist() == [0.0, 0.0, 0.0]
+
+
+def test_renumbering_by_level_mult_both_sides_and_long_chain():
+    """Index order differs from level order; virtual nodes sit between levels;
+    one trace reaches every ancestor (long chain with repeated inbreeding)."""
+    recs = [R("F0", sex="M"), R("F1", sex="F"), R("F2", sex="M")]
+    # a deep line: each animal by the previous one and a founder or its dam
+    prev_m, prev_f = "F0", "F1"
+    for k in range(12):
+        m, f = f"M{k}", f"W{k}"
+        recs.append(R(m, prev_m, prev_f, sex="M"))
+        recs.append(R(f, prev_m, prev_f, sex="F"))
+        prev_m, prev_f = m, f
+    # late arrivals with shallow parents come after deep animals in index order
+    recs += [R("S1", "F2", "F1", sex="M"), R("S2", None, "F1", sex="F"),
+             R("V1", sire_mult=(("M11", 0.3), ("S1", 0.7)),
+               dam_mult=(("W11", 0.5), ("S2", 0.5)), sex="F"),
+             R("V2", sire_mult=(("F2", 0.6), ("M3", 0.4)), dam="V1", sex="M"),
+             R("V3", "V2", "V1"), R("V4", "V2", "V1"), R("V5", "M11", "W11")]
+    ped = Pedigree.from_records(recs)
+    assert_same(ped)
+    np.testing.assert_allclose(inb._compute_numba(ped).A_diag[: ped.n] - 1,
+                               naive_inbreeding(ped), rtol=0, atol=ATOL)
+
+
+def test_synthetic_medium_mult_heavy():
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from benchmarks.synthetic import synthetic_records
+
+    assert_same(Pedigree.from_records(synthetic_records(20000, seed=5, mult_fraction=0.05,
+                                                        one_parent_fraction=0.1)))
+
+
+def test_broken_kernel_falls_back_to_numpy(monkeypatch):
+    import studbook.genetics.inbreeding as inb
+    from studbook.pedigree import Pedigree
+    from pedigree_gallery import load_records
+
+    records = load_records("textbook_sibmating_chain")
+    want = inb.inbreeding(Pedigree.from_records(records))
+    monkeypatch.setattr(inb, "NUMBA_MIN_NODES", 0)
+
+    def broken(ped):
+        raise RuntimeError("llvm intrinsic not found")
+
+    monkeypatch.setattr(inb, "_compute_numba", broken)
+    import pytest
+
+    with pytest.warns(RuntimeWarning, match="numba kernel unavailable"):
+        got = inb.inbreeding(Pedigree.from_records(records))
+    assert (got == want).all()

@@ -97,7 +97,17 @@ def diag_state(ped: Pedigree) -> DiagState:
     """``D`` and ``diag(A)`` for every node (cached on ``ped``)."""
     st = ped._cache.get("diag_state")
     if st is None:
-        st = _compute_numba(ped) if _use_numba(ped) else _compute(ped, build_graph(ped))
+        st = None
+        if _use_numba(ped):
+            try:
+                st = _compute_numba(ped)
+            except Exception as exc:  # a numba/llvmlite the kernel was not built for: same numbers, slower
+                import warnings
+
+                warnings.warn(f"numba kernel unavailable ({type(exc).__name__}: {exc}); using numpy",
+                              RuntimeWarning, stacklevel=2)
+        if st is None:
+            st = _compute(ped, build_graph(ped))
         st.D.flags.writeable = False
         st.A_diag.flags.writeable = False
         ped._cache["diag_state"] = st
