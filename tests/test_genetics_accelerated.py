@@ -141,7 +141,6 @@ def test_synthetic_medium_mult_heavy():
 
 
 def test_broken_kernel_falls_back_to_numpy(monkeypatch):
-    import studbook.genetics.inbreeding as inb
     from studbook.pedigree import Pedigree
     from pedigree_gallery import load_records
 
