@@ -11,7 +11,9 @@ from conftest import ROOT, run_cli
 
 
 def _commands(group: click.Group, prefix: tuple[str, ...] = ()):
-    for name, cmd in group.commands.items():
+    ctx = click.Context(group)
+    for name in group.list_commands(ctx):
+        cmd = group.get_command(ctx, name)
         path = (*prefix, name)
         yield path, cmd
         if isinstance(cmd, click.Group):
@@ -19,6 +21,7 @@ def _commands(group: click.Group, prefix: tuple[str, ...] = ()):
 
 
 ALL = list(_commands(cli))
+assert len(ALL) > 40, "the command tree was not found"
 
 
 @pytest.mark.parametrize("path", [p for p, _ in ALL], ids=[" ".join(p) for p, _ in ALL])

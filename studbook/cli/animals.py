@@ -7,13 +7,13 @@ from typing import Any
 
 import click
 
-from .app import AppContext, cli, pass_app
+from .app import AppContext, pass_app
 from .output import emit, emit_object, format_option, message, warnings
 
 SEX = click.Choice(["M", "F", "U"], case_sensitive=False)
 
 
-@cli.group()
+@click.group()
 def animal() -> None:
     """Animals: add founders and historical records, list, show, update flags."""
 
@@ -108,7 +108,7 @@ def animal_update(app: AppContext, studbook_id: str, **changes: Any) -> None:
     message(f"Updated animal {studbook_id}: {', '.join(sorted(changes))}.")
 
 
-@cli.command()
+@click.command()
 @click.option("--dam", required=True, help="Dam studbook ID.")
 @click.option("--sire", multiple=True, required=True, help="Sire ID or UNK; or ID:P once per candidate (MULT).")
 @click.option("--date", "date", required=True, help="Birth date (YYYY-MM-DD; YYYY-MM, YYYY or ~ if unsure).")
@@ -146,7 +146,7 @@ def _event_done(result: Any) -> None:
     message(f"Recorded {result.event} of {result.studbook_id} on {result.date}{where}.")
 
 
-@cli.command()
+@click.command()
 @click.argument("studbook_id")
 @click.option("--to", "to", required=True, help="Receiving institution code.")
 @click.option("--date", "date", required=True)
@@ -164,7 +164,7 @@ def transfer(app: AppContext, studbook_id: str, to: str, date: str, loan: bool, 
     _event_done(result)
 
 
-@cli.command()
+@click.command()
 @click.argument("studbook_id")
 @click.option("--date", "date", required=True)
 @click.option("--cause", help="Cause of death.")
@@ -178,7 +178,7 @@ def death(app: AppContext, studbook_id: str, date: str, cause: str | None) -> No
     _event_done(result)
 
 
-@cli.command()
+@click.command()
 @click.argument("studbook_id")
 @click.option("--date", "date", required=True)
 @click.option("--site", required=True, help="Release site, e.g. 'Lazovsky Zapovednik'.")
@@ -192,7 +192,7 @@ def release(app: AppContext, studbook_id: str, date: str, site: str) -> None:
     _event_done(result)
 
 
-@cli.command()
+@click.command()
 @click.argument("studbook_id")
 @click.option("--date", "date", required=True)
 @pass_app
@@ -205,7 +205,7 @@ def ltf(app: AppContext, studbook_id: str, date: str) -> None:
     _event_done(result)
 
 
-@cli.command()
+@click.command()
 @click.argument("studbook_id")
 @format_option
 @pass_app
@@ -218,7 +218,7 @@ def history(app: AppContext, studbook_id: str, fmt: str) -> None:
     emit(rows, fmt, title=f"History of {studbook_id}")
 
 
-@cli.command()
+@click.command()
 @click.argument("studbook_id")
 @click.option("--generations", type=int, default=3, show_default=True)
 @format_option

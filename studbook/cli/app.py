@@ -46,7 +46,36 @@ class AppContext:
 pass_app = click.make_pass_decorator(AppContext)
 
 
-@click.group(context_settings=CONTEXT_SETTINGS)
+# Each command lives in a module that is imported only when that command runs (or
+# when help lists them), so `studbook genetics ...` does not load the records CLI.
+LAZY_COMMANDS = {
+    "init": "records:init", "db": "records:db", "species": "records:species",
+    "institution": "records:institution", "validate": "records:validate", "audit": "records:audit",
+    "import": "records:import_group",
+    "animal": "animals:animal", "birth": "animals:birth", "transfer": "animals:transfer",
+    "death": "animals:death", "release": "animals:release", "ltf": "animals:ltf",
+    "history": "animals:history", "pedigree": "animals:pedigree",
+    "genetics": "genetics:genetics",
+    "recommend": "recommend:recommend", "plan": "recommend:plan",
+}
+
+
+class LazyGroup(click.Group):
+    """A click group whose subcommands are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *LAZY_COMMANDS])
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in LAZY_COMMANDS:
+            import importlib
+
+            module, attr = LAZY_COMMANDS[cmd_name].split(":")
+            return getattr(importlib.import_module(f"studbook.cli.{module}"), attr)  # type: ignore[no-any-return]
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=LazyGroup, context_settings=CONTEXT_SETTINGS)
 @click.option("--db", envvar="STUDBOOK_DB", metavar="URL_OR_PATH",
               help="Database: a file path (SQLite) or a SQLAlchemy URL such as "
                    "postgresql+psycopg://user@host/db. Env STUDBOOK_DB; default ./studbook.db.")
@@ -58,5 +87,3 @@ def cli(ctx: click.Context, db: str | None, user: str | None, debug: bool) -> No
     """studbook: records, genetics and breeding decisions for a captive-breeding studbook."""
     ctx.obj = AppContext(db=db, user=user, debug=debug)
 
-
-from . import records  # noqa: E402,F401  (registers the record commands)

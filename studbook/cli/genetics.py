@@ -7,11 +7,11 @@ from typing import Any
 
 import click
 
-from .app import AppContext, cli, pass_app
+from .app import AppContext, pass_app
 from .output import emit, emit_json, emit_object, format_option, message
 
 
-@cli.group()
+@click.group()
 def genetics() -> None:
     """Pedigree genetics of the book (PMx-style): F, kinship, MK, GD, FGE, founders, gene drop."""
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from .app import AppContext, cli, pass_app
+from .app import AppContext, pass_app
 from .output import emit, emit_json, emit_object, format_option, message
 
 RELAX = click.Choice(["age", "do-not-breed", "contracepted"])
@@ -22,7 +22,7 @@ def _msi_option(f: Any) -> Any:
                         help="JSON or TOML file with MSI thresholds (see docs/decisions.md).")(f)
 
 
-@cli.group()
+@click.group()
 def recommend() -> None:
     """Breeding and transfer decisions: MSI pair table, optimal pairs, transfer plan, release candidates."""
 
@@ -242,7 +242,7 @@ def reintroduction_cmd(app: AppContext, count: int, sex_ratio: str | None, min_a
                for r in rows])
 
 
-@cli.group()
+@click.group()
 def plan() -> None:
     """Saved plans and the fate of their recommendations."""
 

@@ -6,11 +6,11 @@ from dataclasses import asdict
 
 import click
 
-from .app import AppContext, cli, pass_app
+from .app import AppContext, pass_app
 from .output import emit, emit_object, format_option, message
 
 
-@cli.command()
+@click.command()
 @click.option("--sample", is_flag=True, help="Load the bundled synthetic Amur leopard studbook.")
 @click.option("--from-folder", "folder", type=click.Path(exists=True, file_okay=False),
               help="Load a book folder (species.json, institutions.csv, animals.csv, mult_parents.csv, events.csv).")
@@ -33,7 +33,7 @@ def init(app: AppContext, sample: bool, folder: str | None) -> None:
     message(f"Database ready: {app.url}")
 
 
-@cli.group()
+@click.group()
 def db() -> None:
     """Database schema: upgrade, current revision."""
 
@@ -60,7 +60,7 @@ def db_current(app: AppContext) -> None:
     click.echo(f"{cur or 'none'} (head: {head}){'' if cur == head else ' - run `studbook db upgrade`'}")
 
 
-@cli.group()
+@click.group()
 def species() -> None:
     """The species parameters that validation reads (gestation, breeding ages, longevity)."""
 
@@ -107,7 +107,7 @@ def species_set(app: AppContext, **changes: object) -> None:
     message("Species parameters updated.")
 
 
-@cli.group()
+@click.group()
 def institution() -> None:
     """Holding institutions."""
 
@@ -144,7 +144,7 @@ def institution_list(app: AppContext, fmt: str) -> None:
     emit(rows, fmt, title="Institutions")
 
 
-@cli.command()
+@click.command()
 @format_option
 @click.option("--errors-only", is_flag=True, help="Leave out warnings.")
 @pass_app
@@ -166,7 +166,7 @@ def validate(app: AppContext, fmt: str, errors_only: bool) -> None:
         raise ValidationError(f"the book has {n_err} error(s)", "fix them; each line names the animal and the rule")
 
 
-@cli.command()
+@click.command()
 @click.option("--animal", "studbook_id", help="Only changes of this animal.")
 @click.option("--limit", type=click.IntRange(1), default=50, show_default=True)
 @format_option
@@ -180,10 +180,9 @@ def audit(app: AppContext, studbook_id: str | None, limit: int, fmt: str) -> Non
     emit(rows, fmt, title="Audit log")
 
 
-from . import animals, genetics, recommend  # noqa: E402,F401
 
 
-@cli.group("import")
+@click.group("import")
 def import_group() -> None:
     """Import data from other tools."""
 

@@ -24,10 +24,10 @@ FROM animal a LEFT JOIN animal s ON a.sire_id = s.id LEFT JOIN animal d ON a.dam
 ORDER BY a.id
 """
 ENDED_SQL = "SELECT animal_id FROM event WHERE kind IN (?, ?, ?)"
-LOCATION_SQL = """
-SELECT e.animal_id, i.code FROM event e LEFT JOIN institution i ON e.institution_id = i.id
-WHERE e.kind IN (?, ?, ?) ORDER BY e.animal_id, e.date IS NOT NULL, e.date, e.id
-"""
+# Location events, unsorted: the last one per animal (undetermined dates first, then by date,
+# then entry order, as in ``analysis.load_pedigree``) is picked in Python, cheaper than an ORDER BY.
+LOCATION_SQL = "SELECT animal_id, date, id, institution_id FROM event WHERE kind IN (?, ?, ?)"
+INSTITUTIONS_SQL = "SELECT id, code FROM institution"
 MULT_SQL = """
 SELECT c.studbook_id, p.role, k.studbook_id, p.probability FROM parent_candidate p
 JOIN animal c ON p.animal_id = c.id JOIN animal k ON p.candidate_id = k.id ORDER BY p.id
@@ -54,7 +54,14 @@ def load_pedigree_sqlite(path: str) -> LoadedPedigree:
                                        f"{SCHEMA_HEAD}", "run `studbook db upgrade`")
         animals = con.execute(ANIMALS_SQL).fetchall()
         ended = {r[0] for r in con.execute(ENDED_SQL, END_KINDS)}
-        location = dict(con.execute(LOCATION_SQL, LOCATION_KINDS).fetchall())
+        codes = dict(con.execute(INSTITUTIONS_SQL).fetchall())
+        last: dict[int, tuple[int, str, int, int | None]] = {}
+        for animal_id, when, eid, inst in con.execute(LOCATION_SQL, LOCATION_KINDS):
+            key = (0, "", eid, inst) if when is None else (1, when, eid, inst)
+            prev = last.get(animal_id)
+            if prev is None or key[:3] > prev[:3]:
+                last[animal_id] = key
+        location = {a: codes.get(k[3]) if k[3] is not None else None for a, k in last.items()}
         mult: dict[tuple[str, str], list[tuple[str, float]]] = {}
         for sid, role, cid, prob in con.execute(MULT_SQL):
             mult.setdefault((sid, role), []).append((cid, float(prob)))

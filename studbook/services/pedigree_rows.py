@@ -46,7 +46,7 @@ def _as_date(value: Any) -> date | None:
 def _decimal_year(d: date | None) -> float | None:
     if d is None:
         return None
-    return d.year + (d.timetuple().tm_yday - 0.5) / 365.25
+    return d.year + (d.toordinal() - date(d.year, 1, 1).toordinal() + 0.5) / 365.25
 
 
 def build_loaded(
