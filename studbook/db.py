@@ -53,7 +53,8 @@ def _configure_sqlite(engine: Engine) -> None:
         # Take transaction control away from pysqlite so BEGIN IMMEDIATE works.
         dbapi_connection.isolation_level = None
         cur = dbapi_connection.cursor()
-        cur.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        # PRAGMA takes no bound parameters; the value is our own integer constant.
+        cur.execute("PRAGMA busy_timeout = %d" % int(SQLITE_BUSY_TIMEOUT_MS))
         cur.execute("PRAGMA journal_mode = WAL")
         cur.execute("PRAGMA synchronous = FULL")
         cur.execute("PRAGMA foreign_keys = ON")
