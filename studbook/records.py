@@ -121,21 +121,25 @@ def parents_of(a: AnimalFacts) -> list[str]:
 
 
 def status_of(events: list[EventFacts]) -> Status:
-    """Fate and current location from an animal's events (sorted)."""
-    location: str | None = None
+    """Fate and current location from an animal's events.
+
+    A birth, capture or transfer places the animal (a capture after a release or a
+    loss brings it back); a death, release or lost-to-follow-up ends its record.
+    """
+    fate, location = "unplaced", None
     since: FuzzyDate | None = None
+    end: FuzzyDate | None = None
     for ev in sorted(events, key=lambda e: e.sort_key):
         if ev.kind in LOCATION_EVENTS:
             location, since = ev.institution, ev.date
+            if fate != "dead":
+                fate, end = "alive", None
         elif ev.kind == "death":
-            return Status("dead", ev.institution or location, since, ev.date)
-        elif ev.kind == "release":
-            return Status("released", location, since, ev.date)
-        elif ev.kind == "ltf":
-            return Status("ltf", location, since, ev.date)
-    if location is None:
-        return Status("unplaced", None, None)
-    return Status("alive", location, since)
+            fate, end = "dead", ev.date
+            location = ev.institution or location
+        elif fate != "dead":
+            fate, end = ("released" if ev.kind == "release" else "ltf"), ev.date
+    return Status(fate, location, since if location else None, end)
 
 
 def location_intervals(events: list[EventFacts]) -> list[tuple[str | None, date, date | None]]:

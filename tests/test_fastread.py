@@ -48,11 +48,14 @@ def test_fast_path_equals_core_path_on_the_sample(sqlite_sample):
 def test_fast_path_sees_events_and_flags(family_url):
     assert run_cli(family_url, "death", "1", "--date", "2020-01-01").exit_code == 0
     assert run_cli(family_url, "animal", "update", "4", "--exclude").exit_code == 0
+    assert run_cli(family_url, "release", "3", "--date", "2019-05-01", "--site", "Lazovsky").exit_code == 0
+    assert run_cli(family_url, "capture", "3", "--date", "2020-01-01", "--at", "MOSCOW").exit_code == 0
     with session_scope(family_url) as session:
         core = load_pedigree(session)
     fast = load_pedigree_sqlite(sqlite_path(family_url))
     _same(core, fast)
     assert not fast.info["1"].alive and fast.info["4"].flags["exclude_from_analysis"]
+    assert fast.info["3"].alive and fast.info["3"].location == "MOSCOW"  # recaptured after its release
 
 
 @sqlite_only

@@ -62,6 +62,18 @@ def test_release_and_ltf(family_url):
     assert [r["studbook_id"] for r in jout(family_url, "animal", "list", "--alive")] == ["1", "2"]
 
 
+def test_recapture_after_release(family_url):
+    ok(family_url, "release", "3", "--date", "2019-05-01", "--site", "Lazovsky Zapovednik")
+    ok(family_url, "capture", "3", "--date", "2020-02-01", "--at", "MOSCOW", "--local-id", "R1")
+    row = {r["studbook_id"]: r for r in jout(family_url, "animal", "list")}["3"]
+    assert row["fate"] == "alive" and row["location"] == "MOSCOW"
+    assert [h["event"] for h in jout(family_url, "history", "3")] == ["birth", "release", "capture"]
+    assert_refused(family_url, ["capture", "4", "--date", "2020-02-01", "--at", "MOSCOW"],
+                   "only a released or lost animal can be captured")
+    assert_refused(family_url, ["capture", "3", "--date", "2020-03-01", "--at", "MOSCOW"],
+                   "only a released or lost animal can be captured")
+
+
 def test_pedigree_tree(family_url):
     ok(family_url, "birth", "--dam", "4", "--sire", "3", "--date", "2019-05-01", "--at", "LEIPZIG", "--cub", "M")
     tree = jout(family_url, "pedigree", "5", "--generations", "2")

@@ -207,6 +207,21 @@ def ltf(app: AppContext, studbook_id: str, date: str) -> None:
 
 @click.command()
 @click.argument("studbook_id")
+@click.option("--date", "date", required=True)
+@click.option("--at", "at", required=True, help="Institution that receives the animal.")
+@click.option("--local-id", help="Accession number at the receiving institution.")
+@pass_app
+def capture(app: AppContext, studbook_id: str, date: str, at: str, local_id: str | None) -> None:
+    """Record the capture of a released or lost-to-follow-up animal."""
+    from ..services.events import capture as do_capture
+
+    with app.session(write=True) as session:
+        result = do_capture(session, studbook_id, date=date, at=at, local_id=local_id)
+    _event_done(result)
+
+
+@click.command()
+@click.argument("studbook_id")
 @format_option
 @pass_app
 def history(app: AppContext, studbook_id: str, fmt: str) -> None:

@@ -53,7 +53,7 @@ LAZY_COMMANDS = {
     "institution": "records:institution", "validate": "records:validate", "audit": "records:audit",
     "import": "records:import_group",
     "animal": "animals:animal", "birth": "animals:birth", "transfer": "animals:transfer",
-    "death": "animals:death", "release": "animals:release", "ltf": "animals:ltf",
+    "death": "animals:death", "release": "animals:release", "ltf": "animals:ltf", "capture": "animals:capture",
     "history": "animals:history", "pedigree": "animals:pedigree",
     "genetics": "genetics:genetics",
     "recommend": "recommend:recommend", "plan": "recommend:plan",

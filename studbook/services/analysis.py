@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session, aliased
 from ..models import Animal, Event, Institution
 from .book import mult_candidates
 from .pedigree_rows import (  # noqa: F401  (re-exported)
-    END_KINDS, LOCATION_KINDS, AnimalInfo, LoadedPedigree, age_years, build_loaded, read_ids_file, resolve_ids,
+    END_KINDS, LOCATION_KINDS, AnimalInfo, LoadedPedigree, age_years, build_loaded, fates, read_ids_file,
+    resolve_ids,
 )
 
 
@@ -36,15 +37,10 @@ def load_pedigree(session: Session) -> LoadedPedigree:
         .outerjoin(dam, Animal.dam_id == dam.id)
         .order_by(Animal.id)
     ).all()
-    ended = set(session.scalars(select(Event.animal_id).where(Event.kind.in_(END_KINDS))))
-    location: dict[int, str | None] = {}
     inst = aliased(Institution)
-    for animal_id, code in session.execute(
-        select(Event.animal_id, inst.code)
+    ended, location = fates(session.execute(
+        select(Event.animal_id, Event.kind, Event.date, Event.id, inst.code)
         .outerjoin(inst, Event.institution_id == inst.id)
-        .where(Event.kind.in_(LOCATION_KINDS))
-        .order_by(Event.animal_id, Event.date.is_not(None), Event.date, Event.id)
-    ):
-        location[animal_id] = code
+    ).all())
     mult = mult_candidates(session)
     return build_loaded(rows, ended, location, mult)

@@ -162,3 +162,18 @@ def release(session: Session, studbook_id: str, *, date: str, site: str) -> Even
 def lost_to_follow_up(session: Session, studbook_id: str, *, date: str) -> EventResult:
     """Record that the animal's fate is no longer known (go LTF)."""
     return _end_event(session, studbook_id, "ltf", date)
+
+
+def capture(session: Session, studbook_id: str, *, date: str, at: str, local_id: str | None = None) -> EventResult:
+    """Record a capture from the wild of a released or lost animal (it is placed at *at* again)."""
+    animal = get_animal(session, studbook_id)
+    when = FuzzyDate.parse(date, what=f"animal {studbook_id}: capture date")
+    location, fate = _current(session, animal.studbook_id)
+    if fate not in ("released", "ltf"):
+        word = {"alive": f"is alive at {location}", "dead": "is dead", "unplaced": "has no birth or capture"}[fate]
+        raise ValidationError(f"animal {studbook_id} {word}; only a released or lost animal can be captured",
+                              "a wild-born founder is registered with `studbook animal add --wild-born`")
+    inst = get_institution(session, at)
+    add_event(session, animal, "capture", when, at=inst.code, local_id=local_id)
+    warnings = enforce_rules(session, [animal.studbook_id])
+    return EventResult(animal.studbook_id, "capture", str(when), inst.code, None, warnings)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ..config import SCHEMA_HEAD
 from ..errors import DatabaseError, SchemaOutOfDateError
-from .pedigree_rows import END_KINDS, LOCATION_KINDS, LoadedPedigree, build_loaded
+from .pedigree_rows import LoadedPedigree, build_loaded, fates
 
 ANIMALS_SQL = """
 SELECT a.studbook_id, a.sex, a.birth_date, a.sire_kind, s.studbook_id, a.dam_kind, d.studbook_id,
@@ -23,10 +23,9 @@ SELECT a.studbook_id, a.sex, a.birth_date, a.sire_kind, s.studbook_id, a.dam_kin
 FROM animal a LEFT JOIN animal s ON a.sire_id = s.id LEFT JOIN animal d ON a.dam_id = d.id
 ORDER BY a.id
 """
-ENDED_SQL = "SELECT animal_id FROM event WHERE kind IN (?, ?, ?)"
-# Location events, unsorted: the last one per animal (undetermined dates first, then by date,
-# then entry order, as in ``analysis.load_pedigree``) is picked in Python, cheaper than an ORDER BY.
-LOCATION_SQL = "SELECT animal_id, date, id, institution_id FROM event WHERE kind IN (?, ?, ?)"
+# Events unsorted: fate and last location are worked out in Python (``pedigree_rows.fates``),
+# cheaper than an ORDER BY.
+EVENTS_SQL = "SELECT animal_id, kind, date, id, institution_id FROM event"
 INSTITUTIONS_SQL = "SELECT id, code FROM institution"
 MULT_SQL = """
 SELECT c.studbook_id, p.role, k.studbook_id, p.probability FROM parent_candidate p
@@ -53,15 +52,8 @@ def load_pedigree_sqlite(path: str) -> LoadedPedigree:
             raise SchemaOutOfDateError(f"the database schema is at revision {rev[0]}, this studbook expects "
                                        f"{SCHEMA_HEAD}", "run `studbook db upgrade`")
         animals = con.execute(ANIMALS_SQL).fetchall()
-        ended = {r[0] for r in con.execute(ENDED_SQL, END_KINDS)}
         codes = dict(con.execute(INSTITUTIONS_SQL).fetchall())
-        last: dict[int, tuple[int, str, int, int | None]] = {}
-        for animal_id, when, eid, inst in con.execute(LOCATION_SQL, LOCATION_KINDS):
-            key = (0, "", eid, inst) if when is None else (1, when, eid, inst)
-            prev = last.get(animal_id)
-            if prev is None or key[:3] > prev[:3]:
-                last[animal_id] = key
-        location = {a: codes.get(k[3]) if k[3] is not None else None for a, k in last.items()}
+        ended, location = fates((a, k, d, e, codes.get(i)) for a, k, d, e, i in con.execute(EVENTS_SQL))
         mult: dict[tuple[str, str], list[tuple[str, float]]] = {}
         for sid, role, cid, prob in con.execute(MULT_SQL):
             mult.setdefault((sid, role), []).append((cid, float(prob)))

@@ -49,6 +49,38 @@ def _decimal_year(d: date | None) -> float | None:
     return d.year + (d.toordinal() - date(d.year, 1, 1).toordinal() + 0.5) / 365.25
 
 
+def fates(events: Iterable[tuple[int, str, Any, int, str | None]]) -> tuple[set[int], dict[int, str | None]]:
+    """(animals whose record has ended, last location per animal) from raw event rows.
+
+    Each row: ``(animal pk, kind, date or None, event id, institution code)``. Events are
+    taken in the order of ``records.EventFacts.sort_key``: by date (an undetermined
+    death/release/ltf last, any other undetermined event first), then birth/capture
+    before transfers before endings, then entry order. A capture after a release
+    brings the animal back; nothing brings it back after death.
+    """
+    rank = {"birth": 0, "capture": 0, "transfer": 1, "death": 2, "release": 2, "ltf": 2}
+    per: dict[int, list[tuple[str, int, int, str, str | None]]] = {}
+    for pk, kind, when, eid, code in events:
+        r = rank[kind]
+        day = str(when)[:10] if when is not None else ("9999-12-31" if r == 2 else "0000-00-00")
+        per.setdefault(pk, []).append((day, r, eid, kind, code))
+    ended: set[int] = set()
+    location: dict[int, str | None] = {}
+    for pk, evs in per.items():
+        dead = False
+        for _day, _r, _eid, kind, code in sorted(evs):
+            if kind in LOCATION_KINDS:
+                location[pk] = code
+                if not dead:
+                    ended.discard(pk)
+            elif kind == "death":
+                dead = True
+                ended.add(pk)
+            else:
+                ended.add(pk)
+    return ended, location
+
+
 def build_loaded(
     animals: Iterable[tuple[Any, ...]],
     ended: set[int],
