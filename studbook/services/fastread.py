@@ -25,8 +25,8 @@ ORDER BY a.id
 """
 # Events unsorted: fate and last location are worked out in Python (``pedigree_rows.fates``),
 # cheaper than an ORDER BY.
-EVENTS_SQL = "SELECT animal_id, kind, date, id, institution_id FROM event"
-INSTITUTIONS_SQL = "SELECT id, code FROM institution"
+EVENTS_SQL = ("SELECT e.animal_id, e.kind, e.date, e.id, i.code FROM event e "
+              "LEFT JOIN institution i ON e.institution_id = i.id")
 MULT_SQL = """
 SELECT c.studbook_id, p.role, k.studbook_id, p.probability FROM parent_candidate p
 JOIN animal c ON p.animal_id = c.id JOIN animal k ON p.candidate_id = k.id ORDER BY p.id
@@ -52,8 +52,7 @@ def load_pedigree_sqlite(path: str) -> LoadedPedigree:
             raise SchemaOutOfDateError(f"the database schema is at revision {rev[0]}, this studbook expects "
                                        f"{SCHEMA_HEAD}", "run `studbook db upgrade`")
         animals = con.execute(ANIMALS_SQL).fetchall()
-        codes = dict(con.execute(INSTITUTIONS_SQL).fetchall())
-        ended, location = fates((a, k, d, e, codes.get(i)) for a, k, d, e, i in con.execute(EVENTS_SQL))
+        ended, location = fates(con.execute(EVENTS_SQL).fetchall())
         mult: dict[tuple[str, str], list[tuple[str, float]]] = {}
         for sid, role, cid, prob in con.execute(MULT_SQL):
             mult.setdefault((sid, role), []).append((cid, float(prob)))

@@ -59,25 +59,23 @@ def fates(events: Iterable[tuple[int, str, Any, int, str | None]]) -> tuple[set[
     brings the animal back; nothing brings it back after death.
     """
     rank = {"birth": 0, "capture": 0, "transfer": 1, "death": 2, "release": 2, "ltf": 2}
-    per: dict[int, list[tuple[str, int, int, str, str | None]]] = {}
-    for pk, kind, when, eid, code in events:
-        r = rank[kind]
-        day = str(when)[:10] if when is not None else ("9999-12-31" if r == 2 else "0000-00-00")
-        per.setdefault(pk, []).append((day, r, eid, kind, code))
+    keyed = sorted(
+        (pk, str(when)[:10] if when is not None else ("9999-12-31" if rank[kind] == 2 else "0000-00-00"),
+         rank[kind], eid, kind, code)
+        for pk, kind, when, eid, code in events
+    )
     ended: set[int] = set()
+    dead: set[int] = set()
     location: dict[int, str | None] = {}
-    for pk, evs in per.items():
-        dead = False
-        for _day, _r, _eid, kind, code in sorted(evs):
-            if kind in LOCATION_KINDS:
-                location[pk] = code
-                if not dead:
-                    ended.discard(pk)
-            elif kind == "death":
-                dead = True
-                ended.add(pk)
-            else:
-                ended.add(pk)
+    for pk, _day, _rank, _eid, kind, code in keyed:
+        if kind in LOCATION_KINDS:
+            location[pk] = code
+            if pk not in dead:
+                ended.discard(pk)
+        else:
+            ended.add(pk)
+            if kind == "death":
+                dead.add(pk)
     return ended, location
 
 
