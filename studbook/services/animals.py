@@ -10,9 +10,9 @@ from sqlalchemy.orm import Session
 from ..dates import FuzzyDate, years_between
 from ..errors import InvalidInputError, ValidationError
 from ..models import BIRTH_TYPES, REARINGS, SEXES, Animal, Event, Institution, LocalId, ParentCandidate
-from ..records import Status, status_of
+from ..records import Book, Status, status_of
 from ..rules import Finding
-from .book import enforce_rules, get_animal, get_institution, load_book, today
+from .book import enforce_rules, event_facts, get_animal, get_institution, load_book, today
 
 FLAGS = ("exclude_from_analysis", "do_not_breed", "contracepted", "hybrid_suspect", "exclude_from_release")
 MAX_ID_LENGTH = 64
@@ -271,8 +271,9 @@ def _parent_label(kind: str, pid: str | None, cands: tuple[tuple[str, float], ..
     return ParentSpec(kind, pid, cands).label()
 
 
-def animal_rows(session: Session, *, alive: bool = False, at: str | None = None, sex: str | None = None) -> list[AnimalRow]:
-    book = load_book(session)
+def animal_rows(session: Session, *, alive: bool = False, at: str | None = None, sex: str | None = None,
+                book: Book | None = None) -> list[AnimalRow]:
+    book = book or load_book(session)
     extra = {
         sid: (name, tuple(f for f, v in zip(FLAGS, vals) if v))
         for sid, name, *vals in session.execute(
@@ -327,9 +328,9 @@ class AnimalDetail:
 
 def history(session: Session, studbook_id: str) -> list[HistoryRow]:
     animal = get_animal(session, studbook_id)
-    book_events = {ev.event_id: ev for ev in load_book(session).events.get(animal.studbook_id, [])}
+    order = {f.event_id: k for k, f in enumerate(event_facts(animal))}
     out = []
-    for e in sorted(animal.events, key=lambda e: book_events[e.id].sort_key):
+    for e in sorted(animal.events, key=lambda e: order[e.id]):
         when = FuzzyDate.from_db(e.date, e.date_precision, e.date_estimated)
         detail = []
         if e.loan:
@@ -345,8 +346,8 @@ def history(session: Session, studbook_id: str) -> list[HistoryRow]:
 
 def show_animal(session: Session, studbook_id: str) -> AnimalDetail:
     animal = get_animal(session, studbook_id)
-    row = next(r for r in animal_rows(session) if r.studbook_id == animal.studbook_id)
     book = load_book(session)
+    row = next(r for r in animal_rows(session, book=book) if r.studbook_id == animal.studbook_id)
     return AnimalDetail(
         row=row,
         rearing=animal.rearing,

@@ -89,6 +89,17 @@ def load_book(session: Session) -> Book:
     return Book(species_params(session), animals, events, institutions, today())
 
 
+def event_facts(animal: Animal) -> list[EventFacts]:
+    """One animal's events as plain records, in event order (no whole-book load)."""
+    facts = [
+        EventFacts(animal.studbook_id, e.kind, FuzzyDate.from_db(e.date, e.date_precision, e.date_estimated),
+                   e.institution.code if e.institution else None,
+                   e.from_institution.code if e.from_institution else None, e.id, bool(e.loan))
+        for e in animal.events
+    ]
+    return sorted(facts, key=lambda f: f.sort_key)
+
+
 def enforce_rules(session: Session, touched: Iterable[str]) -> list[Finding]:
     """Check the animals a write touched (and their offspring); refuse on any error.
 

@@ -12,7 +12,7 @@ from ..models import SEXES
 from ..records import status_of
 from ..rules import Finding
 from .animals import ParentSpec, add_event, create_animal, next_studbook_id
-from .book import enforce_rules, get_animal, get_institution, load_book
+from .book import enforce_rules, event_facts, get_animal, get_institution
 from .plans import mark_birth, mark_death, mark_release, mark_transfer
 
 MAX_LITTER = 8
@@ -88,8 +88,7 @@ def register_birth(
 
 
 def _current(session: Session, studbook_id: str) -> tuple[str | None, str]:
-    book = load_book(session)
-    st = status_of(book.events.get(studbook_id, []))
+    st = status_of(event_facts(get_animal(session, studbook_id)))
     return st.location, st.fate
 
 

@@ -258,9 +258,10 @@ def recommend_transfers(pop: Population, table: Any, *, distance_weight: float, 
     plan = plan_transfers(pop.K, table, pop.location, pop.sex, pop.sites, distance_weight=distance_weight * unit,
                           cross_region_km=cross_region_km, max_pairs=max_pairs, allow_dash=allow_dash)
     pair_info = pair_rows(pop, table, plan.pairs)
+    info_of = dict(zip(plan.pairs.tolist(), pair_info))
     moves = []
     for mv in plan.moves:
-        pr = pair_info[list(plan.pairs).index(mv.pair)] if mv.pair in set(plan.pairs.tolist()) else None
+        pr = info_of.get(mv.pair)
         moves.append({
             "animal": pop.ids[mv.animal], "sex": {1: "M", 2: "F"}.get(int(pop.sex[mv.animal]), "U"),
             "from": pop.sites[mv.from_site].code, "to": pop.sites[mv.to_site].code,
@@ -270,14 +271,11 @@ def recommend_transfers(pop: Population, table: Any, *, distance_weight: float, 
             "delta_gd": pr["delta_gd"] if pr else None,
             "why": f"pair {pr['male']} x {pr['female']} (dGD {pr['delta_gd']:+.6f}, MSI {pr['msi']})" if pr else "",
         })
-    moved = {m["animal"] for m in moves}
-    for row, r in zip(pair_info, plan.pairs.tolist()):
-        m, f = pop.ids[int(table.male[r])], pop.ids[int(table.female[r])]
-        mv = next((x for x in moves if x["animal"] in (m, f)), None)
+    move_of = {m["animal"]: m for m in moves}
+    for row in pair_info:
+        mv = move_of.get(row["male"]) or move_of.get(row["female"])
         row["move"] = f"{mv['animal']} {mv['from']} -> {mv['to']}" if mv else ""
         row["distance_km"] = mv["distance_km"] if mv else 0.0
-        del m, f
-    del moved
     totals = {
         "pairs": len(pair_info), "transfers": len(moves), "total_km": round(float(plan.total_km), 1),
         "cross_region_moves": int(plan.cross_region_moves), "gain_sum_delta_gd": float(plan.gain),
