@@ -321,7 +321,7 @@ def try_move(cat, d, need_partner):
     if not opts:
         return False
     x = R.random() * sum(w for w, _ in opts)
-    for w, code in opts:
+    for w, code in opts:  # noqa: B007 - the chosen code is used after the loop
         x -= w
         if x <= 0:
             break
@@ -801,7 +801,7 @@ def summary(book):
     A, alive = book["animals"], living_now(book)
     flag = lambda f: sum(a[f] == "1" for a in animals)  # noqa: E731
     by_region = {}
-    for sid, inst in alive.items():
+    for _sid, inst in alive.items():
         by_region[book["inst"][inst]["region"]] = by_region.get(book["inst"][inst]["region"], 0) + 1
     wild = [a["studbook_id"] for a in animals if a["birth_type"] == "wild"]
     anc = {}

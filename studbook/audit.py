@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import getpass
 import os
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import event, inspect, insert
+from sqlalchemy import event, insert, inspect
 from sqlalchemy.orm import Session
 
 from .models import AuditLog, Base
@@ -72,7 +72,7 @@ def _label(obj: Base) -> str | None:
 
 def _after_flush(session: Session, _ctx: Any) -> None:
     rows: list[dict[str, Any]] = []
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     user = session.info.get("user", "unknown")
     command = session.info.get("command")
 
@@ -121,7 +121,7 @@ def log_bulk_inserts(session: Session, table_name: str, rows: list[tuple[int | N
     """
     if not rows:
         return
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     user = session.info.get("user", "unknown")
     command = session.info.get("command")
     payload = [

@@ -27,9 +27,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from itertools import repeat
 from operator import attrgetter
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import csv
 import os
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from studbook.pedigree import Pedigree, PedigreeRecord
@@ -63,6 +63,6 @@ def load_records(name: str, living: list[str] | None = None) -> list[PedigreeRec
     return out
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_pedigree(name: str) -> Pedigree:
     return Pedigree.from_records(load_records(name))

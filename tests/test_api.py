@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
+from conftest import run_cli, table_counts
 
 from studbook import api
 from studbook.errors import ValidationError
-
-from conftest import run_cli, table_counts
 
 
 def test_api_matches_cli_on_the_sample(sample_url):

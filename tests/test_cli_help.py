@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import click
 import pytest
+from conftest import ROOT, run_cli
 
 from studbook.cli.app import cli
-
-from conftest import ROOT, run_cli
 
 
 def _commands(group: click.Group, prefix: tuple[str, ...] = ()):

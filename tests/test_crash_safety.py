@@ -9,7 +9,6 @@ import sys
 import time
 
 import numpy as np
-
 from conftest import ROOT, run_cli, table_counts
 
 

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
+from conftest import run_cli
 
 from studbook.config import sqlite_path
 from studbook.db import session_scope
 from studbook.services.analysis import load_pedigree
 from studbook.services.fastread import load_pedigree_sqlite
-
-import pytest
-
-from conftest import run_cli
 
 # The fast path reads SQLite files only (PostgreSQL always goes through Core): these
 # tests run on SQLite whatever backends the suite is configured for.

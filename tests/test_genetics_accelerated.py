@@ -17,8 +17,10 @@ numba = pytest.importorskip("numba")
 from pedigree_gallery import load_pedigree, pedigree_names  # noqa: E402
 from reference.naive_kinship import naive_inbreeding  # noqa: E402
 from strategies import pedigree_records  # noqa: E402
+
 from studbook.genetics._graph import build_graph  # noqa: E402
-from studbook.pedigree import Pedigree, PedigreeRecord as R  # noqa: E402
+from studbook.pedigree import Pedigree  # noqa: E402
+from studbook.pedigree import PedigreeRecord as R  # noqa: E402
 
 # the module (``studbook.genetics.inbreeding`` the attribute is the function)
 inb = importlib.import_module("studbook.genetics.inbreeding")
@@ -141,8 +143,9 @@ def test_synthetic_medium_mult_heavy():
 
 
 def test_broken_kernel_falls_back_to_numpy(monkeypatch):
-    from studbook.pedigree import Pedigree
     from pedigree_gallery import load_records
+
+    from studbook.pedigree import Pedigree
 
     records = load_records("textbook_sibmating_chain")
     want = inb.inbreeding(Pedigree.from_records(records))

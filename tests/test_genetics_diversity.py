@@ -7,10 +7,10 @@ import math
 import numpy as np
 import pytest
 from hypothesis import given, settings
-
 from pedigree_gallery import has_subset, load_pedigree, pedigree_names
 from reference.naive_kinship import dense_kinship, naive_inbreeding, slots
 from strategies import pedigree_records
+
 from studbook.genetics import (
     founder_contributions,
     founder_equivalents,
@@ -22,7 +22,8 @@ from studbook.genetics import (
     population_summary,
 )
 from studbook.genetics.founders import decode_phantom
-from studbook.pedigree import Pedigree, PedigreeRecord as R
+from studbook.pedigree import Pedigree
+from studbook.pedigree import PedigreeRecord as R
 
 SUBSET_NAMES = [n for n in pedigree_names() if has_subset(n)]
 
@@ -167,8 +168,8 @@ def test_population_properties(recs):
 
 def test_founder_shares_rows_sum_to_one_and_average_to_contributions():
     from hypothesis import given, settings
-
     from strategies import pedigree_records
+
     from studbook.genetics.founders import founder_contributions, founder_shares
     from studbook.pedigree import Pedigree
 

@@ -6,12 +6,12 @@ import math
 
 import numpy as np
 import pytest
-
 from pedigree_gallery import load_pedigree
 from reference.naive_genedrop import naive_gene_drop
-from studbook.genetics import gene_diversity, gene_drop
-from studbook.pedigree import Pedigree, PedigreeRecord as R
 
+from studbook.genetics import gene_diversity, gene_drop
+from studbook.pedigree import Pedigree
+from studbook.pedigree import PedigreeRecord as R
 
 
 def trio_plus() -> Pedigree:

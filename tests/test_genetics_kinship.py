@@ -7,12 +7,13 @@ from fractions import Fraction
 import numpy as np
 import pytest
 from hypothesis import given, settings
-
 from pedigree_gallery import has_subset, load_pedigree, pedigree_names, subset_ids
 from reference.naive_kinship import NaiveKinship, dense_kinship, naive_inbreeding
 from strategies import pedigree_records
+
 from studbook.genetics import inbreeding, kinship_matrix, kinship_times
-from studbook.pedigree import Pedigree, PedigreeRecord as R
+from studbook.pedigree import Pedigree
+from studbook.pedigree import PedigreeRecord as R
 
 ATOL = 1e-12
 DENSE_MAX = 3000

@@ -12,7 +12,6 @@ import json
 
 import numpy as np
 import pytest
-
 from conftest import jout, ok, run_cli, table_counts
 from pedigree_gallery import has_subset, load_pedigree, pedigree_dir, pedigree_names, subset_ids
 from reference.naive_kinship import dense_kinship, naive_inbreeding

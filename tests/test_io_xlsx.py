@@ -18,7 +18,7 @@ def test_round_trip(tmp_path):
         ["001", "=1+1", dt.date(2020, 1, 31), 0.25, 3, "2021-06-01", "2021-06"],
         ["A/12", "-x", dt.datetime(2021, 2, 3, 4, 5, 6), float("nan"), np.float64(-0.5),
          None, "+cmd"],
-        ["@SUM(A1)", "\tTAB", dt.datetime(2021, 2, 3, tzinfo=dt.timezone.utc), -0.25, True,
+        ["@SUM(A1)", "\tTAB", dt.datetime(2021, 2, 3, tzinfo=dt.UTC), -0.25, True,
          "bad-date", "-0.25"],
     ]
     cols = ["studbook_id", "note", "birth_date", "mk", "count", "event_date", "text"]

@@ -7,12 +7,11 @@ from pathlib import Path
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from conftest import run_cli
 from sqlalchemy import create_engine, inspect
 
 from studbook import db
 from studbook.models import Base
-
-from conftest import run_cli
 
 TABLES = {"species", "institution", "animal", "parent_candidate", "local_id", "event", "audit_log", "plan",
           "recommendation"}
@@ -55,7 +54,7 @@ def test_every_revision_steps_down_and_up(empty_url):
     for rev in revisions:
         db.upgrade(empty_url, rev)
         assert db.current_revision(empty_url) == rev
-    for rev in reversed(revisions):
+    for _rev in reversed(revisions):
         db.downgrade(empty_url, "-1")
     assert db.current_revision(empty_url) is None
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from hypothesis import given, settings
-
 from pedigree_gallery import load_records, pedigree_names
 from strategies import pedigree_records
-from studbook.errors import NotFoundError, PedigreeError
-from studbook.pedigree import Pedigree, PedigreeRecord as R
 
+from studbook.errors import NotFoundError, PedigreeError
+from studbook.pedigree import Pedigree
+from studbook.pedigree import PedigreeRecord as R
 
 
 def test_orders_parents_first_and_keeps_input_order():

@@ -9,12 +9,9 @@ from collections import Counter
 
 import numpy as np
 import pytest
-
-from studbook import api
-
 from conftest import jout, ok, run_cli
 
-
+from studbook import api
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from studbook.errors import InvalidInputError
 from studbook.recommend import DASH, MSIConfig, msi_label, msi_scores

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
-
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pedigree_gallery import has_subset, load_pedigree, pedigree_names
 from reference.naive_kinship import dense_kinship
 from reference.naive_recommend import (
@@ -17,6 +17,7 @@ from reference.naive_recommend import (
     random_kinship,
 )
 from strategies import pedigree_records
+
 from studbook.errors import InvalidInputError
 from studbook.genetics import kinship_matrix
 from studbook.pedigree import Pedigree

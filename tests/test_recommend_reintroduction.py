@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
-
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pedigree_gallery import load_pedigree
 from reference.naive_kinship import dense_kinship
 from reference.naive_recommend import (
@@ -15,11 +15,11 @@ from reference.naive_recommend import (
     random_kinship,
 )
 from strategies import pedigree_records
+
 from studbook.errors import InvalidInputError
 from studbook.genetics import kinship_matrix
 from studbook.pedigree import Pedigree
 from studbook.recommend import delta_gd_if_removed, select_release_group
-
 
 
 @settings(max_examples=60, deadline=None)

@@ -6,9 +6,10 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
-
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from reference.naive_recommend import brute_force_transfers, naive_gd_after, random_kinship
+
 from studbook.errors import InvalidInputError
 from studbook.recommend import (
     EARTH_RADIUS_KM,

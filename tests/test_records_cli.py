@@ -10,11 +10,8 @@ import subprocess
 import sys
 
 import pytest
-from sqlalchemy import create_engine, text
-
 from conftest import ROOT, assert_refused, jout, ok, run_cli
-
-
+from sqlalchemy import create_engine, text
 
 
 def test_institution_list_formats(book_url):

@@ -10,7 +10,6 @@ import json
 from conftest import assert_refused, ok
 
 
-
 def test_sire_must_be_male(family_url):
     assert_refused(family_url, ["birth", "--dam", "4", "--sire", "2", "--date", "2019-05-01", "--at", "LEIPZIG",
                                 "--cub", "M"], "sire 2 is not male", "P01")

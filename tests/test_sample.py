@@ -10,7 +10,6 @@ from collections import Counter
 from conftest import ROOT, jout, run_cli
 
 
-
 def test_sample_passes_validate_with_no_errors(sample_url):
     r = run_cli(sample_url, "validate", "--errors-only", "--format", "json")
     assert r.exit_code == 0, r.stderr

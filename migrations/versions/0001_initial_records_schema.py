@@ -1,7 +1,7 @@
 """initial records schema
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-23
 
 Frozen history: this file never imports studbook.models.
@@ -13,7 +13,6 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
-
 
 revision: str = '0001'
 down_revision: str | None = None

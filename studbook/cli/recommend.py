@@ -144,8 +144,13 @@ def transfers_cmd(app: AppContext, distance_weight: float, cross_region_km: floa
                   allow_dash: bool, holdings: bool, save: bool, title: str | None, relax: tuple[str, ...],
                   msi_config: str | None, fmt: str) -> None:
     """The breeding-and-transfer plan: which animals move where, why, and at what distance."""
-    from ..services.recommend import (build_population, holdings_kinship_rows, load_msi_config, pair_table,
-                                      recommend_transfers)
+    from ..services.recommend import (
+        build_population,
+        holdings_kinship_rows,
+        load_msi_config,
+        pair_table,
+        recommend_transfers,
+    )
 
     config = load_msi_config(msi_config)
     with app.session() as session:

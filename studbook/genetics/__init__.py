@@ -48,10 +48,19 @@ def __getattr__(name: str) -> Any:
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from studbook.genetics.diversity import (  # noqa: F401
-        PopulationSummary, founder_genome_equivalents_from_mk, gene_diversity, mean_kinship, population_summary,
+        PopulationSummary,
+        founder_genome_equivalents_from_mk,
+        gene_diversity,
+        mean_kinship,
+        population_summary,
     )
     from studbook.genetics.founders import (  # noqa: F401
-        decode_phantom, founder_codes, founder_contributions, founder_equivalents, founder_labels, founder_shares,
+        decode_phantom,
+        founder_codes,
+        founder_contributions,
+        founder_equivalents,
+        founder_labels,
+        founder_shares,
         percent_known,
     )
     from studbook.genetics.genedrop import GeneDropResult, gene_drop  # noqa: F401

@@ -24,8 +24,8 @@ computes ``Tᵀ x``, both O(nodes + edges) per column.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np

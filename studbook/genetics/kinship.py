@@ -32,7 +32,6 @@ from studbook.genetics._graph import ancestor_coefficients, build_graph, sub_ped
 from studbook.genetics.inbreeding import diag_state
 from studbook.pedigree import Pedigree
 
-
 _SPMM_MIN_NODES = 20_000  # below this, numpy sweeps (avoid importing scipy)
 
 

@@ -32,7 +32,6 @@ from typing import Any
 
 from studbook.errors import InvalidInputError
 
-
 from .cells import DANGEROUS_PREFIXES, escape_cell  # noqa: F401  (re-exported)
 
 TEXT_COLUMNS = ("id", "studbook_id", "local_id", "male", "female", "animal", "sire", "dam",
@@ -63,7 +62,7 @@ def _sheet_names(names: Sequence[str]) -> list[str]:
 
 def _as_utc_naive(value: dt.datetime) -> dt.datetime:
     if value.tzinfo is not None:
-        value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        value = value.astimezone(dt.UTC).replace(tzinfo=None)
     return value
 
 

@@ -155,7 +155,7 @@ class PairTable:
 
 
 def evaluate_pairs(K: ArrayLike, males: ArrayLike, females: ArrayLike, known: ArrayLike,
-                   config: MSIConfig = MSIConfig()) -> PairTable:
+                   config: MSIConfig = MSIConfig()) -> PairTable:  # noqa: B008 - frozen dataclass, safe as a default
     """Evaluate every male × female pair: kinship, ΔGD, MK difference, % known, MSI.
 
     Vectorised from the row sums of K and the block ``K[males][:, females]``:

@@ -43,8 +43,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from studbook.errors import InvalidInputError
-from studbook.recommend.pairing import PairTable, _check_k, _eligible, optimal_matching, \
-    population_gd_after
+from studbook.recommend.pairing import PairTable, _check_k, _eligible, optimal_matching, population_gd_after
 
 EARTH_RADIUS_KM = 6371.0088
 """Mean Earth radius (IUGG), km."""

@@ -13,7 +13,14 @@ from sqlalchemy.orm import Session, aliased
 from ..models import Animal, Event, Institution
 from .book import mult_candidates
 from .pedigree_rows import (  # noqa: F401  (re-exported)
-    END_KINDS, LOCATION_KINDS, AnimalInfo, LoadedPedigree, age_years, build_loaded, fates, read_ids_file,
+    END_KINDS,
+    LOCATION_KINDS,
+    AnimalInfo,
+    LoadedPedigree,
+    age_years,
+    build_loaded,
+    fates,
+    read_ids_file,
     resolve_ids,
 )
 

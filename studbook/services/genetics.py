@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+
 from ..errors import InvalidInputError
 from .pedigree_rows import LoadedPedigree, age_years, resolve_ids
 

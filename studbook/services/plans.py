@@ -10,7 +10,7 @@ animal marks the recommendation fulfilled automatically.
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -49,7 +49,7 @@ def book_state(session: Session) -> dict[str, Any]:
 def save_plan(session: Session, kind: str, *, title: str | None, parameters: dict[str, Any],
               summary: dict[str, Any], recommendations: list[dict[str, Any]]) -> Plan:
     """Store a plan; each recommendation dict has kind, male/female/animal IDs, from/to codes and details."""
-    plan = Plan(created_at=datetime.now(timezone.utc), created_by=session.info.get("user", "unknown"), kind=kind,
+    plan = Plan(created_at=datetime.now(UTC), created_by=session.info.get("user", "unknown"), kind=kind,
                 title=title, parameters=parameters, book_state=book_state(session), summary=summary)
     for rec in recommendations:
         plan.recommendations.append(Recommendation(

@@ -115,7 +115,7 @@ def _load_rows(session: Session, folder: Path) -> LoadReport:
     mult: dict[tuple[str, str], list[tuple[str, float]]] = {}
     mult_path = folder / "mult_parents.csv"
     if mult_path.exists():
-        for line, r in _read_csv(mult_path):
+        for _line, r in _read_csv(mult_path):
             mult.setdefault((r["studbook_id"], r["role"]), []).append((r["candidate"], float(r["probability"])))
     animals: dict[str, Animal] = {}
     parents: list[tuple[str, Animal, dict[str, ParentSpec]]] = []

@@ -90,7 +90,7 @@ def brute_force_transfers(delta_gd: np.ndarray, male: np.ndarray, female: np.nda
     edges = [(int(r), int(male[r]), int(female[r])) for r in np.flatnonzero(eligible)]
     S = capacity.shape[0]
     now = np.zeros((S, 2))
-    for i, (loc, sx) in enumerate(zip(location, sex)):
+    for loc, sx in zip(location, sex):
         if loc >= 0 and sx in (1, 2):
             now[loc, sx - 1] += 1
     best = 0.0
