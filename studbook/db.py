@@ -116,9 +116,8 @@ def upgrade(url: str, revision: str = "head") -> None:
     """Create or migrate the schema (alembic upgrade)."""
     from alembic import command
 
-    engine = make_engine(url)
     try:
-        with engine.begin() as conn:
+        with _migration_connection(url) as conn:
             cfg = alembic_config(url)
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, revision)
@@ -126,11 +125,39 @@ def upgrade(url: str, revision: str = "head") -> None:
         raise DatabaseError(f"cannot migrate the database: {_one_line(exc.orig)}", _connect_hint(url)) from None
 
 
+@contextmanager
+def _migration_connection(url: str) -> Iterator[Any]:
+    """A connection in a transaction for Alembic.
+
+    SQLite rebuilds a table to alter it (copy, drop, rename). With foreign keys on,
+    dropping a parent table would run its children's ON DELETE actions, so migrations
+    run with foreign keys off, as SQLite's documentation prescribes for schema changes,
+    and ``PRAGMA foreign_key_check`` must come back empty before the commit.
+    """
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        if not is_sqlite(url):
+            with conn.begin():
+                yield conn
+            return
+        raw = conn.connection.dbapi_connection
+        assert raw is not None
+        raw.execute("PRAGMA foreign_keys = OFF")  # outside any transaction, where SQLite honours it
+        try:
+            with conn.begin():
+                yield conn
+                broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise DatabaseError(f"the migration would break {len(broken)} foreign key(s), e.g. {broken[0]}",
+                                        "nothing was changed; please report this")
+        finally:
+            raw.execute("PRAGMA foreign_keys = ON")
+
+
 def downgrade(url: str, revision: str) -> None:
     from alembic import command
 
-    engine = make_engine(url)
-    with engine.begin() as conn:
+    with _migration_connection(url) as conn:
         cfg = alembic_config(url)
         cfg.attributes["connection"] = conn
         command.downgrade(cfg, revision)

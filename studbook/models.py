@@ -41,6 +41,10 @@ PARENT_KINDS = ("ID", "UNK", "WILD", "MULT")
 REARINGS = ("parent", "hand", "mixed", "unknown")
 EVENT_KINDS = ("birth", "capture", "transfer", "death", "release", "ltf")
 PRECISIONS = ("D", "M", "Y", "U")
+INSTITUTION_KINDS = ("zoo", "breeding-centre", "release-site", "wild-area")
+WILD_KINDS = ("release-site", "wild-area")
+REPRODUCTION = ("live", "egg")
+PROBLEM_SEVERITIES = ("error", "warning")
 REGIONS = ("EAZA", "AZA", "EARAZA", "JAZA", "ZAA", "PAAZA", "ALPZA", "SEAZA", "WAZA", "OTHER")
 
 
@@ -63,14 +67,31 @@ class Species(Base):
     max_breeding_age_male: Mapped[float] = mapped_column(Float)
     max_breeding_age_female: Mapped[float] = mapped_column(Float)
     longevity_years: Mapped[float] = mapped_column(Float)
+    reproduction: Mapped[str] = mapped_column(String(4), default="live")
+    incubation_min_days: Mapped[int | None] = mapped_column(Integer)
+    incubation_max_days: Mapped[int | None] = mapped_column(Integer)
+    # The book's census date ("today" for read commands), e.g. the date of an imported snapshot.
+    census_date: Mapped[date | None] = mapped_column(Date)
+    # The number `birth` tries next (it skips used IDs); NULL: 1. Outliers typed by hand do not move it.
+    next_studbook_id: Mapped[int | None] = mapped_column(Integer)
 
     __table_args__ = (
         CheckConstraint("gestation_min_days > 0 AND gestation_max_days >= gestation_min_days", name="gestation"),
+        CheckConstraint("reproduction IN ('live','egg')", name="reproduction"),
+        CheckConstraint(
+            "incubation_min_days IS NULL OR incubation_max_days IS NULL "
+            "OR (incubation_min_days > 0 AND incubation_max_days >= incubation_min_days)",
+            name="incubation",
+        ),
     )
 
 
 class Institution(Base):
-    """A holding institution, identified by a SPARKS/ZIMS style mnemonic (<= 9 chars)."""
+    """A place that holds animals, identified by a SPARKS/ZIMS style mnemonic (<= 9 chars).
+
+    ``kind`` zoo or breeding-centre (captive), release-site or wild-area (in the wild).
+    Country and coordinates are optional (SPARKS locations have neither).
+    """
 
     __tablename__ = "institution"
 
@@ -78,16 +99,19 @@ class Institution(Base):
     code: Mapped[str] = mapped_column(String(9), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     city: Mapped[str | None] = mapped_column(String(120))
-    country: Mapped[str] = mapped_column(String(2))
+    country: Mapped[str | None] = mapped_column(String(2))
     region: Mapped[str | None] = mapped_column(String(12))
-    latitude: Mapped[float] = mapped_column(Float)
-    longitude: Mapped[float] = mapped_column(Float)
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
     capacity_males: Mapped[int | None] = mapped_column(Integer)
     capacity_females: Mapped[int | None] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16), default="zoo")
 
     __table_args__ = (
         CheckConstraint("latitude BETWEEN -90 AND 90", name="latitude"),
         CheckConstraint("longitude BETWEEN -180 AND 180", name="longitude"),
+        CheckConstraint("(latitude IS NULL) = (longitude IS NULL)", name="coordinates"),
+        CheckConstraint("kind IN ('zoo','breeding-centre','release-site','wild-area')", name="kind"),
     )
 
 
@@ -118,6 +142,9 @@ class Animal(Base):
     health_notes: Mapped[str | None] = mapped_column(Text)
     notes: Mapped[str | None] = mapped_column(Text)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # A voided record stays (and keeps its ID) but counts nowhere.
+    void: Mapped[bool] = mapped_column(Boolean, default=False)
+    void_reason: Mapped[str | None] = mapped_column(Text)
 
     sire: Mapped[Animal | None] = relationship(foreign_keys=[sire_id], remote_side=[id])
     dam: Mapped[Animal | None] = relationship(foreign_keys=[dam_id], remote_side=[id])
@@ -165,7 +192,10 @@ class ParentCandidate(Base):
 
 
 class LocalId(Base):
-    """An institution's own accession number for an animal."""
+    """An institution's own accession number for an animal, one per holding (never overwritten).
+
+    ``event_id`` is the arrival (birth, capture, transfer) that started the holding.
+    """
 
     __tablename__ = "local_id"
 
@@ -173,15 +203,26 @@ class LocalId(Base):
     animal_id: Mapped[int] = mapped_column(ForeignKey("animal.id", ondelete="CASCADE"), index=True)
     institution_id: Mapped[int] = mapped_column(ForeignKey("institution.id"))
     local_id: Mapped[str] = mapped_column(String(16))
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("event.id", ondelete="SET NULL"))
 
     animal: Mapped[Animal] = relationship(back_populates="local_ids")
     institution: Mapped[Institution] = relationship()
 
-    __table_args__ = (UniqueConstraint("animal_id", "institution_id", name="uq_local_id_animal_institution"),)
+    __table_args__ = (
+        UniqueConstraint("animal_id", "institution_id", "local_id", name="uq_local_id_holding"),
+        Index("ix_local_id_local_id", "local_id"),
+    )
 
 
 class Event(Base):
-    """A dated life event. ``institution`` is where the animal is after the event."""
+    """A dated life event. ``institution`` is where the animal is after the event.
+
+    A release moves the animal to a release site or wild area (``institution``) from its
+    holder (``from_institution``). For egg-laying species a birth is the hatch at
+    ``institution``; ``laid_at`` is where the egg was laid (the dam's place), and
+    ``wild_egg`` marks an egg taken from a wild nest. ``litter_id`` groups the birth
+    events of one litter or clutch (the id of its first birth event).
+    """
 
     __tablename__ = "event"
 
@@ -197,10 +238,16 @@ class Event(Base):
     cause: Mapped[str | None] = mapped_column(Text)
     site: Mapped[str | None] = mapped_column(String(200))
     notes: Mapped[str | None] = mapped_column(Text)
+    laid_at_id: Mapped[int | None] = mapped_column(ForeignKey("institution.id"))
+    wild_egg: Mapped[bool] = mapped_column(Boolean, default=False)
+    litter_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    void: Mapped[bool] = mapped_column(Boolean, default=False)
+    void_reason: Mapped[str | None] = mapped_column(Text)
 
     animal: Mapped[Animal] = relationship(back_populates="events", foreign_keys=[animal_id])
     institution: Mapped[Institution | None] = relationship(foreign_keys=[institution_id])
     from_institution: Mapped[Institution | None] = relationship(foreign_keys=[from_institution_id])
+    laid_at: Mapped[Institution | None] = relationship(foreign_keys=[laid_at_id])
 
     __table_args__ = (
         Index("ix_event_animal_date", "animal_id", "date"),
@@ -230,8 +277,35 @@ class AuditLog(Base):
     record: Mapped[str | None] = mapped_column(String(64))
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    reason: Mapped[str | None] = mapped_column(Text)  # why: required for corrections and voids
 
     __table_args__ = (CheckConstraint("action IN ('insert','update','delete')", name="action"),)
+
+
+class Problem(Base):
+    """A known problem of the book: a rule error or an unreadable row kept open, not a silent block.
+
+    Loaded with ``--allow-problems``; closed automatically when a correction removes it.
+    ``animal`` is the studbook ID it concerns (text, so a row that could not be loaded
+    can still name it), ``source`` where it came from (file and line).
+    """
+
+    __tablename__ = "problem"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(8))
+    severity: Mapped[str] = mapped_column(String(8), default="error")
+    animal: Mapped[str | None] = mapped_column(String(64), index=True)
+    message: Mapped[str] = mapped_column(Text)
+    hint: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str | None] = mapped_column(String(200))
+    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    opened_by: Mapped[str] = mapped_column(String(120))
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    resolved_by: Mapped[str | None] = mapped_column(String(120))
+    resolution: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (CheckConstraint("severity IN ('error','warning')", name="severity"),)
 
 
 PLAN_KINDS = ("pairs", "transfers", "reintroduction")

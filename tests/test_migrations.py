@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -14,7 +15,7 @@ from studbook import db
 from studbook.models import Base
 
 TABLES = {"species", "institution", "animal", "parent_candidate", "local_id", "event", "audit_log", "plan",
-          "recommendation"}
+          "recommendation", "problem"}
 
 
 def _tables(url):
@@ -97,6 +98,55 @@ def test_data_survives_the_plans_migration(empty_url):
         assert "plan" not in _tables(empty_url)
         with engine.connect() as conn:
             assert conn.execute(sql("SELECT code FROM institution")).scalars().all() == ["LEIPZIG"]
+    finally:
+        engine.dispose()
+
+
+_ROWS_0002 = [
+    "INSERT INTO institution (id, code, name, country, latitude, longitude) VALUES (1, 'LEIPZIG', 'Zoo Leipzig', 'DE', 51.35, 12.37)",
+    "INSERT INTO institution (id, code, name, country, latitude, longitude) VALUES (2, 'TALLINN', 'Tallinn Zoo', 'EE', 59.4, 24.6)",
+    "INSERT INTO animal (id, studbook_id, sex, birth_date, birth_precision, birth_estimated, birth_type, sire_kind, "
+    "dam_kind, rearing, exclude_from_analysis, do_not_breed, contracepted, hybrid_suspect, exclude_from_release, "
+    "artificial_insemination, version) VALUES (1, '1', 'M', '2010-01-01', 'D', false, 'wild', 'WILD', 'WILD', "
+    "'unknown', false, false, false, false, false, false, 1)",
+    "INSERT INTO event (id, animal_id, kind, date, date_precision, date_estimated, institution_id, loan) "
+    "VALUES (1, 1, 'capture', '2011-01-01', 'D', false, 1, false)",
+    "INSERT INTO event (id, animal_id, kind, date, date_precision, date_estimated, institution_id, from_institution_id, "
+    "loan) VALUES (2, 1, 'transfer', '2012-01-01', 'D', false, 2, 1, false)",
+    "INSERT INTO local_id (id, animal_id, institution_id, local_id) VALUES (1, 1, 2, 'M77')",
+    "INSERT INTO plan (id, created_at, created_by, kind, parameters, book_state, summary) "
+    "VALUES (1, '2026-01-01 00:00:00', 'me', 'transfers', '{}', '{}', '{}')",
+    "INSERT INTO recommendation (id, plan_id, kind, animal_id, details, status, fulfilled_by_event_id) "
+    "VALUES (1, 1, 'transfer', 1, '{}', 'fulfilled', 2)",
+]
+
+
+def test_data_survives_the_records_migration(empty_url):
+    """0002 -> 0003 rebuilds institution, local_id and species on SQLite: no row, link or trigger may be lost."""
+    from sqlalchemy import text as sql
+
+    db.upgrade(empty_url, "0002")
+    engine = create_engine(empty_url)
+    try:
+        with engine.begin() as conn:
+            for stmt in _ROWS_0002:
+                conn.execute(sql(stmt))
+        db.upgrade(empty_url, "0003")
+        with engine.connect() as conn:
+            assert conn.execute(sql("SELECT code, kind, latitude FROM institution ORDER BY id")).all() == [
+                ("LEIPZIG", "zoo", 51.35), ("TALLINN", "zoo", 59.4)]
+            assert conn.execute(sql("SELECT count(*) FROM event WHERE void")).scalar() == 0
+            assert conn.execute(sql("SELECT institution_id FROM event ORDER BY id")).scalars().all() == [1, 2]
+            assert conn.execute(sql("SELECT fulfilled_by_event_id FROM recommendation")).scalar() == 2
+            assert conn.execute(sql("SELECT local_id FROM local_id")).scalar() == "M77"
+        with pytest.raises(Exception, match="append-only"), engine.begin() as conn:
+            conn.execute(sql("INSERT INTO audit_log (at, \"user\", action, table_name) "
+                             "VALUES ('2026-01-01', 'me', 'insert', 'x')"))
+            conn.execute(sql("DELETE FROM audit_log"))
+        db.downgrade(empty_url, "0002")
+        with engine.connect() as conn:
+            assert conn.execute(sql("SELECT fulfilled_by_event_id FROM recommendation")).scalar() == 2
+            assert conn.execute(sql("SELECT count(*) FROM event")).scalar() == 2
     finally:
         engine.dispose()
 
