@@ -24,7 +24,7 @@ OUT = Path(__file__).resolve().parent / "sample"
 SPECIES = {"common_name": "Amur leopard", "scientific_name": "Panthera pardus orientalis",
            "gestation_min_days": 90, "gestation_max_days": 105, "min_breeding_age_male": 2.0,
            "min_breeding_age_female": 2.0, "max_breeding_age_male": 17.0, "max_breeding_age_female": 16.0,
-           "longevity_years": 24.0, "reference_date": REF.isoformat()}
+           "longevity_years": 24.0, "reference_date": REF.isoformat(), "census_date": REF.isoformat()}
 PULL, P_SEASON, P_OFF = 0.3, 0.4, 0.08   # monthly: pairing move, conception in Jan-Apr / rest of year
 HYBRID_P, HYBRID_STOP, HYBRID_MAX = 0.5, 2012, 8   # hybrid-suspect line: breeds less, <= 8 living, none after
 P_MULT, MAX_MULT = 0.08, 6   # litters with two candidate sires
@@ -40,6 +40,12 @@ def target(d):
     return TARGET[-1][1]
 
 RELEASE_SITE = "Lazovsky Zapovednik, Primorsky Krai"
+# Releases go to this release site (kind release-site), from the animal's last holder. It is
+# not in INST: the simulation's zoos (and so every random draw) stay as they were.
+RELEASE_CODE = "LAZOVSKY"
+RELEASE_INST = dict(code=RELEASE_CODE, name="Lazovsky Zapovednik", city="Lazo", country="RU", region="",
+                    latitude="43.2000", longitude="133.9000", capacity_males="", capacity_females="",
+                    kind="release-site")
 
 # code|name|city|country|region|lat|lon|cap males|cap females|year joined the programme
 INSTITUTIONS = """\
@@ -272,7 +278,9 @@ def new_cat(sex, born, bstr, wild, sire, dam, inst):
 
 
 def finish(cat, kind, d, cause="", site=""):
-    cat.events.append([kind, d, cat.loc, "", 0, "", cause, site])
+    # A release moves the animal to the release site, from its holder; other endings happen where it is.
+    inst, frm = (RELEASE_CODE, cat.loc) if kind == "release" else (cat.loc, "")
+    cat.events.append([kind, d, inst, frm, 0, "", cause, site])
     cat.alive, cat.end, cat.last = False, d, d
     living.pop(cat.seq)
     at[cat.loc].pop(cat.seq)
@@ -522,7 +530,8 @@ A_COLS = ["studbook_id", "house_name", "sex", "birth_date", "birth_type", "sire"
           "exclude_from_analysis", "do_not_breed", "contracepted", "hybrid_suspect", "artificial_insemination", "notes"]
 E_COLS = ["studbook_id", "event", "date", "institution", "from_institution", "loan", "local_id", "cause", "site"]
 M_COLS = ["studbook_id", "role", "candidate", "probability"]
-I_COLS = ["code", "name", "city", "country", "region", "latitude", "longitude", "capacity_males", "capacity_females"]
+I_COLS = ["code", "name", "city", "country", "region", "latitude", "longitude", "capacity_males", "capacity_females",
+          "kind"]
 
 
 def build():
@@ -732,8 +741,8 @@ def check_animal(book, sid):
         prev_hi = hi
         if ev["institution"] not in book["inst"]:
             err(f"unknown institution {ev['institution']!r}")
-        if (k == "transfer") != bool(ev["from_institution"]) or str(ev["loan"]) not in ("0", "1"):
-            err("from_institution only (and always) on transfers; loan 0/1")
+        if (k in ("transfer", "release")) != bool(ev["from_institution"]) or str(ev["loan"]) not in ("0", "1"):
+            err("from_institution only (and always) on transfers and releases; loan 0/1")
         if k in LOC_EVENTS and not (1 <= len(ev["local_id"]) <= 6):
             err(f"{k} needs a local ID of at most 6 characters")
         if k in ("birth", "capture") and i > 0:
@@ -742,7 +751,10 @@ def check_animal(book, sid):
             err(f"transfer {ev['from_institution']}->{ev['institution']} but the animal is at {loc}")
         elif k in END_EVENTS:
             ended = True
-            if ev["institution"] != loc:
+            if k == "release" and (ev["from_institution"] != loc or ev["institution"] not in book["inst"]
+                                   or book["inst"][ev["institution"]].get("kind") != "release-site"):
+                err(f"release {ev['from_institution']}->{ev['institution']}: not from {loc} to a release site")
+            elif k != "release" and ev["institution"] != loc:
                 err(f"{k} at {ev['institution']} but the animal is at {loc}")
             if (k == "death") != bool(ev["cause"]) or (k == "release") != bool(ev["site"]):
                 err("cause only on deaths, site only on releases")
@@ -768,10 +780,13 @@ def check(book):
     if len(set(codes)) != len(codes):
         errs.append("duplicate institution codes")
     for i in insts:
+        zoo = i["kind"] == "zoo"   # the one release site has no region and no capacities
         if not re.fullmatch(r"[A-Z0-9]{1,9}", i["code"]) or not re.fullmatch(r"[A-Z]{2}", i["country"]) \
-                or i["region"] not in ("EAZA", "AZA", "EARAZA", "JAZA") or not i["name"] \
+                or i["kind"] not in ("zoo", "release-site") \
+                or i["region"] not in (("EAZA", "AZA", "EARAZA", "JAZA") if zoo else ("",)) or not i["name"] \
                 or not (-90 <= float(i["latitude"]) <= 90 and -180 <= float(i["longitude"]) <= 180) \
-                or int(i["capacity_males"]) < 0 or int(i["capacity_females"]) < 0:
+                or (zoo and (int(i["capacity_males"]) < 0 or int(i["capacity_females"]) < 0)) \
+                or (not zoo and (i["capacity_males"] or i["capacity_females"])):
             errs.append(f"institution {i['code']}: bad field")
     if [a["studbook_id"] for a in animals] != [str(n) for n in range(1, len(animals) + 1)]:
         errs.append("studbook IDs are not 1..N in row order")
@@ -868,7 +883,7 @@ def main(argv: list[str] | None = None):
         OUT = Path(args[1])
     simulate()
     animals, events, mult = build()
-    insts = [{k: v for k, v in i.items() if k in I_COLS} for i in INST.values()]
+    insts = [{**{k: v for k, v in i.items() if k in I_COLS}, "kind": "zoo"} for i in INST.values()] + [RELEASE_INST]
     book = make_book(animals, events, mult, insts, SPECIES)
     coarsen(book)
     OUT.mkdir(parents=True, exist_ok=True)

@@ -37,43 +37,50 @@ def init(db: str | None = None, *, sample: bool = False) -> None:
             ensure_species(session)
 
 
-def load_pedigree(db: str | None = None) -> Any:
-    """The book as a frozen :class:`studbook.pedigree.Pedigree` plus per-animal info (``LoadedPedigree``)."""
+def load_pedigree(db: str | None = None, *, as_of: str | None = None) -> Any:
+    """The book as a frozen :class:`studbook.pedigree.Pedigree` plus per-animal info (``LoadedPedigree``).
+
+    ``as_of`` (``YYYY-MM-DD``, as ``--as-of``): who is alive and where on that day; default the
+    book's census date, else today. ``.note`` says when the census date was used,
+    ``.open_problems`` counts the book's open problems.
+    """
     from .services.genetics import load_for_analysis
 
     url = _url(db)
-    return load_for_analysis(url, lambda: session_scope(url))
+    return load_for_analysis(url, lambda: session_scope(url), as_of)
 
 
-def genetic_summary(db: str | None = None) -> dict[str, Any]:
+def genetic_summary(db: str | None = None, *, as_of: str | None = None) -> dict[str, Any]:
     from .services.genetics import summary
 
-    return summary(load_pedigree(db))
+    return summary(load_pedigree(db, as_of=as_of))
 
 
-def mean_kinship_table(db: str | None = None) -> list[dict[str, Any]]:
+def mean_kinship_table(db: str | None = None, *, as_of: str | None = None) -> list[dict[str, Any]]:
     from .services.genetics import mean_kinship_rows
 
-    return mean_kinship_rows(load_pedigree(db))
+    return mean_kinship_rows(load_pedigree(db, as_of=as_of))
 
 
-def inbreeding(db: str | None = None) -> dict[str, float]:
+def inbreeding(db: str | None = None, *, as_of: str | None = None) -> dict[str, float]:
     from .services.genetics import inbreeding_rows
 
-    return {r["id"]: r["F"] for r in inbreeding_rows(load_pedigree(db))}
+    return {r["id"]: r["F"] for r in inbreeding_rows(load_pedigree(db, as_of=as_of))}
 
 
-def kinship(db: str | None = None, ids: list[str] | None = None) -> tuple[list[str], Any]:
+def kinship(db: str | None = None, ids: list[str] | None = None, *, as_of: str | None = None
+            ) -> tuple[list[str], Any]:
     """(labels, square kinship matrix) of ``ids`` (default: the living analysis population)."""
     from .services.genetics import kinship_square
 
-    return kinship_square(load_pedigree(db), ids)
+    return kinship_square(load_pedigree(db, as_of=as_of), ids)
 
 
-def gene_drop(db: str | None = None, *, iterations: int = 5000, seed: int | None = 1) -> dict[str, Any]:
+def gene_drop(db: str | None = None, *, iterations: int = 5000, seed: int | None = 1,
+              as_of: str | None = None) -> dict[str, Any]:
     from .services.genetics import gene_drop_summary, run_gene_drop
 
-    loaded = load_pedigree(db)
+    loaded = load_pedigree(db, as_of=as_of)
     return gene_drop_summary(loaded, run_gene_drop(loaded, iterations, seed), seed)
 
 
@@ -112,34 +119,36 @@ def validate(db: str | None = None) -> list[Any]:
 
 
 def recommend_pairs(db: str | None = None, *, strategy: str = "optimal", max_pairs: int | None = None,
-                    allow_dash: bool = False) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+                    allow_dash: bool = False, as_of: str | None = None) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     from .services.recommend import build_population, load_msi_config, pair_table
     from .services.recommend import recommend_pairs as run
 
     with session_scope(_url(db)) as session:
-        pop = build_population(session)
+        pop = build_population(session, as_of=as_of)
     return run(pop, pair_table(pop, load_msi_config(None)), strategy=strategy, max_pairs=max_pairs,
                allow_dash=allow_dash)
 
 
 def recommend_transfers(db: str | None = None, *, distance_weight: float = 0.0, cross_region_km: float = 3000.0,
-                        max_pairs: int | None = None) -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, Any]]:
+                        max_pairs: int | None = None, as_of: str | None = None
+                        ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, Any]]:
     from .services.recommend import build_population, load_msi_config, pair_table
     from .services.recommend import recommend_transfers as run
 
     with session_scope(_url(db)) as session:
-        pop = build_population(session)
+        pop = build_population(session, as_of=as_of)
     return run(pop, pair_table(pop, load_msi_config(None)), distance_weight=distance_weight,
                cross_region_km=cross_region_km, max_pairs=max_pairs, allow_dash=False)
 
 
 def recommend_reintroduction(db: str | None = None, *, count: int, sex_ratio: tuple[int, int] | None = None,
                              min_age: float | None = None, max_age: float | None = None,
-                             parent_reared_only: bool = True, seed: int = 0) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+                             parent_reared_only: bool = True, seed: int = 0, as_of: str | None = None
+                             ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     from .services.recommend import build_population
     from .services.recommend import recommend_reintroduction as run
 
     with session_scope(_url(db)) as session:
-        pop = build_population(session)
+        pop = build_population(session, as_of=as_of)
     return run(pop, count=count, sex_ratio=sex_ratio, min_age=min_age, max_age=max_age,
                parent_reared_only=parent_reared_only, allow_health_notes=False, seed=seed)

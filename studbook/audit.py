@@ -65,6 +65,8 @@ def _label(obj: Base) -> str | None:
         if hasattr(obj, attr):
             return str(getattr(obj, attr))
     animal = getattr(obj, "animal", None)
+    if isinstance(animal, str):
+        return animal
     if animal is not None and hasattr(animal, "studbook_id"):
         return str(animal.studbook_id)
     return None
@@ -75,6 +77,7 @@ def _after_flush(session: Session, _ctx: Any) -> None:
     now = datetime.now(UTC)
     user = session.info.get("user", "unknown")
     command = session.info.get("command")
+    reason = session.info.get("reason")
 
     def add(action: str, obj: Base, before: dict[str, Any] | None, after: dict[str, Any] | None) -> None:
         if isinstance(obj, AuditLog):
@@ -90,6 +93,7 @@ def _after_flush(session: Session, _ctx: Any) -> None:
                 "record": _label(obj),
                 "before": before,
                 "after": after,
+                "reason": reason,
             }
         )
 
@@ -105,6 +109,11 @@ def _after_flush(session: Session, _ctx: Any) -> None:
         add("delete", obj, _before(obj), None)
     if rows:
         session.connection().execute(insert(AuditLog), rows)
+
+
+def set_reason(session: Session, reason: str | None) -> None:
+    """Why the following writes are made: lands in their audit rows (required for corrections and voids)."""
+    session.info["reason"] = reason
 
 
 def install_audit(session: Session) -> None:
@@ -126,8 +135,9 @@ def log_bulk_inserts(session: Session, table_name: str, rows: list[tuple[int | N
     command = session.info.get("command")
     payload = [
         {"at": now, "user": user, "command": command, "action": "insert", "table_name": table_name,
-         "row_id": rid, "record": label, "before": None, "after": {k: _plain(v) for k, v in values.items()}}
+         "row_id": rid, "record": label, "before": None, "after": {k: _plain(v) for k, v in values.items()},
+         "reason": session.info.get("reason")}
         for rid, label, values in rows
     ]
     for start in range(0, len(payload), 5000):
-        session.connection().execute(insert(AuditLog.__table__), payload[start:start + 5000])
+        session.connection().execute(insert(AuditLog), payload[start:start + 5000])

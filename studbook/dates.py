@@ -162,5 +162,27 @@ class FuzzyDate:
 
 
 def years_between(start: date, end: date) -> float:
-    """Age in decimal years (365.25-day years)."""
+    """Age in decimal years (365.25-day years): for display and demography."""
     return (end - start).days / 365.25
+
+
+def age_in_years(start: date, end: date) -> float:
+    """Age by the calendar: whole birthdays passed, plus the fraction of the year since the last one.
+
+    A dam born 2008-05-01 is exactly 2.0 on 2010-05-01, leap days or not (365.25-day
+    years would make her 1.9986). Someone born on 29 February has birthdays on 28
+    February in other years.
+    """
+    if end < start:
+        return -age_in_years(end, start)
+    years = end.year - start.year - ((end.month, end.day) < (start.month, start.day))
+    last = _anniversary(start, start.year + years)
+    following = _anniversary(start, start.year + years + 1)
+    return years + (end - last).days / (following - last).days
+
+
+def _anniversary(born: date, year: int) -> date:
+    try:
+        return born.replace(year=year)
+    except ValueError:  # 29 February in a common year
+        return born.replace(year=year, day=28)

@@ -23,7 +23,7 @@ from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from .config import DEFAULT_DB, SCHEMA_HEAD, is_sqlite, resolve_url  # noqa: F401  (re-exported)
+from .config import DEFAULT_DB, SCHEMA_HEAD, is_sqlite, resolve_url, sqlite_path  # noqa: F401  (re-exported)
 from .errors import ConflictError, DatabaseError, SchemaOutOfDateError, ValidationError
 
 PG_WRITE_LOCK_KEY = 0x5354_4442  # "STDB": one advisory lock for all writers
@@ -96,7 +96,10 @@ def head_revision() -> str:
 
 
 def current_revision(url: str) -> str | None:
-    """Revision of the database, or None when it has no schema yet."""
+    """Revision of the database, or None when it has no schema yet (a missing SQLite file is not created)."""
+    path = sqlite_path(url)
+    if path is not None and not Path(path).exists():
+        return None
     engine = make_engine(url)
     try:
         with engine.connect() as conn:
@@ -168,6 +171,10 @@ def require_head(url: str) -> None:
     current = current_revision(url)
     head = SCHEMA_HEAD
     if current is None:
+        path = sqlite_path(url)
+        if path is not None and not Path(path).exists():
+            raise DatabaseError(f"the database {path} does not exist",
+                                "run `studbook init` to create it, or check --db / STUDBOOK_DB")
         raise SchemaOutOfDateError(
             "the database has no studbook schema yet",
             "run `studbook init` (or `studbook db upgrade`) first",

@@ -70,10 +70,14 @@ class Species(Base):
     reproduction: Mapped[str] = mapped_column(String(4), default="live")
     incubation_min_days: Mapped[int | None] = mapped_column(Integer)
     incubation_max_days: Mapped[int | None] = mapped_column(Integer)
+    # Egg species: fewest days between two clutches of one dam (replacement clutches); NULL: the minimum incubation.
+    clutch_interval_days: Mapped[int | None] = mapped_column(Integer)
     # The book's census date ("today" for read commands), e.g. the date of an imported snapshot.
     census_date: Mapped[date | None] = mapped_column(Date)
     # The number `birth` tries next (it skips used IDs); NULL: 1. Outliers typed by hand do not move it.
     next_studbook_id: Mapped[int | None] = mapped_column(Integer)
+    # Dates before this year are refused as typos (rule D02); an imported historical pedigree lowers it.
+    earliest_year: Mapped[int] = mapped_column(Integer, default=1850)
 
     __table_args__ = (
         CheckConstraint("gestation_min_days > 0 AND gestation_max_days >= gestation_min_days", name="gestation"),
@@ -207,6 +211,7 @@ class LocalId(Base):
 
     animal: Mapped[Animal] = relationship(back_populates="local_ids")
     institution: Mapped[Institution] = relationship()
+    event: Mapped[Event | None] = relationship()
 
     __table_args__ = (
         UniqueConstraint("animal_id", "institution_id", "local_id", name="uq_local_id_holding"),

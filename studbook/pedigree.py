@@ -30,7 +30,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import repeat
 from operator import attrgetter
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from numpy.typing import NDArray
@@ -369,7 +369,8 @@ class Pedigree:
         sex[sex < 0] = 0
 
         # common case, vectorised: plain sire/dam labels (-1 none, -2 not found)
-        lookup: dict[str | None, int] = dict(index)
+        # cast: widening the key type is safe for this fresh copy (dict keys are invariant)
+        lookup = cast("dict[str | None, int]", dict(index))
         lookup[None] = UNKNOWN
         get = lookup.get
         sire = np.fromiter(map(get, map(attrgetter("sire"), keep), repeat(-2)),

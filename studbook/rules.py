@@ -15,16 +15,26 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
-from .dates import years_between
-from .records import END_EVENTS, AnimalFacts, Book, EventFacts, may_be_at, parents_of
+from .dates import age_in_years
+from .records import (
+    LOCATION_EVENTS,
+    AnimalFacts,
+    Book,
+    EventFacts,
+    may_be_at,
+    parents_of,
+    status_of,
+)
+from .text import is_plain_number
 
 ERROR = "error"
 WARNING = "warning"
 
 _ID_RE = re.compile(r"^T?[1-9][0-9]*$")
 MULT_TOLERANCE = 1e-6
+FERTILISATION_DAYS = 30  # egg species: fertilisation precedes laying by days to weeks
 
 
 @dataclass(frozen=True)
@@ -69,14 +79,15 @@ def check_book(book: Book, only: Iterable[str] | None = None) -> list[Finding]:
             continue
         _check_identity(book, a, out)
         _check_parents(book, a, out)
+        _check_litter(book, a, out)
         _check_events(book, a, out)
     return out.findings
 
 
 # Which error to name first when one write breaks several rules: the root cause
 # (a bad date or parent) before its consequences (event order, first event).
-_PRIORITY = ("D01", "E04", "E05", "P03", "P01", "P02", "P04", "P05", "P06", "P07", "P08", "P09", "P10",
-             "P12", "E08", "E09", "E07", "E03", "E02", "E01")
+_PRIORITY = ("D01", "D02", "E04", "E05", "P03", "P01", "P02", "P04", "P05", "P06", "P07", "P08", "P09", "P10",
+             "P12", "B01", "E08", "E13", "E11", "E09", "E07", "D03", "E03", "E02", "E01")
 
 
 def errors_of(findings: Iterable[Finding]) -> list[Finding]:
@@ -87,7 +98,7 @@ def errors_of(findings: Iterable[Finding]) -> list[Finding]:
 
 
 def _id_sort_key(sid: str) -> tuple[int, int, str]:
-    return (0, int(sid), sid) if sid.isdigit() else (1, 0, sid)
+    return (0, int(sid), sid) if is_plain_number(sid) else (1, 0, sid)
 
 
 # --- identity -----------------------------------------------------------------
@@ -99,6 +110,10 @@ def _check_identity(book: Book, a: AnimalFacts, out: _Collector) -> None:
                  "SPARKS/ZIMS IDs start at 1 with no leading zeros; '001' and '1' are different IDs")
     if a.birth.earliest > book.today:
         out.error("D01", sid, f"birth date {a.birth} is in the future", "check the year")
+    if not a.birth.is_unknown and a.birth.latest.year < book.species.earliest_year:
+        out.error("D02", sid, f"birth date {a.birth} is before {book.species.earliest_year}",
+                  "check the year (a typo such as 0999 for 1999?); a book of older records sets "
+                  "`studbook species set --earliest-year`")
 
 
 # --- parentage ------------------------------------------------------------------
@@ -155,11 +170,16 @@ def _check_parents(book: Book, a: AnimalFacts, out: _Collector) -> None:
     elif _ancestor_cycle(book, sid):
         out.error("P05", sid, "the animal would be its own ancestor (a loop in the pedigree)",
                   "one of the parent IDs along this line is wrong; check them with `studbook pedigree`")
-    if a.birth_type == "wild":
+    if a.birth_type == "wild" and not _born_in_the_wild(book, sid):
         captive_parents = [p for p in (a.sire, a.dam) if p]
         if captive_parents:
             out.warn("P11", sid, f"wild-born animal has known captive parents ({', '.join(captive_parents)})",
                      "a cub of a dam pregnant at capture counts as captive-born")
+
+
+def _born_in_the_wild(book: Book, sid: str) -> bool:
+    """Born (hatched) at a release site or wild area: a young of released parents."""
+    return any(e.kind == "birth" and book.is_wild_place(e.institution) for e in book.events.get(sid, ()))
 
 
 def _check_parent_sex(sid: str, role: str, p: AnimalFacts, want: str, out: _Collector, *, mult: bool = False) -> None:
@@ -185,13 +205,13 @@ def _check_parent_dates(book: Book, a: AnimalFacts, role: str, p: AnimalFacts, o
                "check both birth dates and the parent ID")
         return
     min_age = sp.min_breeding_age(p.sex)
-    oldest_possible = years_between(p.birth.earliest, a.birth.latest)
+    oldest_possible = age_in_years(p.birth.earliest, a.birth.latest)
     if oldest_possible < min_age:
         report(code("P07"), sid,
                f"{role} {p.studbook_id} was at most {oldest_possible:.1f} years old at the birth; "
                f"the minimum breeding age is {min_age:g} years",
                "check the parent ID and both birth dates (species parameters set the minimum)")
-    youngest_possible = years_between(p.birth.latest, a.birth.earliest)
+    youngest_possible = age_in_years(p.birth.latest, a.birth.earliest)
     if youngest_possible > sp.max_breeding_age(p.sex):
         out.warn("P07", sid, f"{role} {p.studbook_id} was over {youngest_possible:.0f} years old at the birth",
                  "check the parent ID and both birth dates")
@@ -199,18 +219,21 @@ def _check_parent_dates(book: Book, a: AnimalFacts, role: str, p: AnimalFacts, o
     if death is None:
         return
     if role == "dam":
-        if death.date.latest < a.birth.earliest:
-            report(code("P08"), sid, f"dam {p.studbook_id} died ({death.date}) before this birth ({a.birth})",
+        laid_by = _minus(a.birth.earliest, sp.term_days[1]) if sp.lays_eggs else a.birth.earliest
+        if death.date.latest < laid_by:
+            what = "the laying of this egg" if sp.lays_eggs else "this birth"
+            report(code("P08"), sid, f"dam {p.studbook_id} died ({death.date}) before {what} ({a.birth})",
                    "check the dam ID, the birth date and the dam's death date")
     elif not a.birth.is_unknown:
-        conception = a.birth.earliest - timedelta(days=sp.gestation_max_days)
+        conception = _conception(book, a)[0]
         if death.date.latest < conception:
+            term = "incubation" if sp.lays_eggs else "gestation"
             if a.artificial_insemination:
                 out.warn("P09", sid, f"sire {p.studbook_id} died ({death.date}) before conception; recorded as artificial insemination")
             else:
                 report(code("P09"), sid,
                        f"sire {p.studbook_id} died ({death.date}) before the conception "
-                       f"(birth {a.birth} minus {sp.gestation_max_days} days of gestation)",
+                       f"(birth {a.birth} minus {(a.birth.earliest - conception).days} days of {term})",
                        "check the sire ID and the dates; if this was artificial insemination, record it (--ai)")
 
 
@@ -256,82 +279,208 @@ def _check_events(book: Book, a: AnimalFacts, out: _Collector) -> None:
     if first.kind not in ("birth", "capture"):
         out.error("E02", sid, f"the first event is a {first.kind}, not a birth or capture",
                   "record the birth or capture first")
+    _check_birth_events(book, a, evs, out)
+    location: str | None = None
+    ended: EventFacts | None = None
+    for ev in evs:
+        _check_event_date(book, a, ev, out)
+        if ended is not None and ended.kind == "death":
+            out.error("E05", sid, f"{ev.kind} on {ev.date} comes after the death on {ended.date}",
+                      "nothing can happen after death; check the dates")
+            continue
+        for code in (ev.institution, ev.from_institution, ev.laid_at):
+            if code is not None and code not in book.institutions:
+                out.error("E08", sid, f"unknown institution {code!r} on the {ev.kind} of {ev.date}",
+                          "add it with `studbook institution add`")
+        if ended is not None and ev.kind not in ("capture", "death"):
+            out.warn("E10", sid, f"{ev.kind} on {ev.date} after lost to follow-up on {ended.date} with no recapture",
+                     "record the recapture (`studbook capture`) first")
+        if ev.kind in LOCATION_EVENTS:
+            _check_move(book, sid, ev, location, ended, out)
+            location, ended = ev.institution, None
+        elif ev.kind == "death":
+            if ev.institution is not None and location is not None and ev.institution != location and ended is None:
+                out.error("E07", sid, f"death on {ev.date} recorded at {ev.institution} but the animal is at {location}",
+                          "record the transfer first")
+            ended = ev
+        else:  # ltf
+            ended = ev
+    _check_birth_place(book, a, evs, out)
+    _check_longevity(book, a, evs, out)
+
+
+def _check_event_date(book: Book, a: AnimalFacts, ev: EventFacts, out: _Collector) -> None:
+    sid = a.studbook_id
+    if ev.date.earliest > book.today:
+        out.error("D01", sid, f"{ev.kind} date {ev.date} is in the future", "check the date")
+    if not ev.date.is_unknown and ev.date.latest.year < book.species.earliest_year:
+        out.error("D02", sid, f"{ev.kind} date {ev.date} is before {book.species.earliest_year}",
+                  "check the year (a typo such as 0999 for 1999?); a book of older records sets "
+                  "`studbook species set --earliest-year`")
+    if ev.date.latest < a.birth.earliest:
+        out.error("E04", sid, f"{ev.kind} on {ev.date} is before the birth ({a.birth})", "check both dates")
+
+
+def _check_birth_events(book: Book, a: AnimalFacts, evs: list[EventFacts], out: _Collector) -> None:
+    sid = a.studbook_id
     births = [e for e in evs if e.kind == "birth"]
     if len(births) > 1:
-        out.error("E02", sid, "the animal has more than one birth event", "delete the duplicate")
+        out.error("E02", sid, "the animal has more than one birth event", "void the duplicate (`studbook event void`)")
     for b in births:
         if b.date != a.birth:
             out.error("E03", sid, f"the birth event date {b.date} differs from the birth date {a.birth}",
                       "keep one birth date")
-    if a.birth_type == "wild" and births:
-        out.error("E03", sid, "a wild-born animal has a captive birth event",
-                  "record its capture instead, or change the birth type")
+    if a.birth_type == "wild" and any(not book.is_wild_place(b.institution) for b in births):
+        out.error("E03", sid, "a wild-born animal has a birth event at a captive institution",
+                  "record its capture instead, or change the birth type; a young born in the wild is born at a "
+                  "release site or wild area")
     if a.birth_type == "captive" and not births:
         out.error("E03", sid, "a captive-born animal has no birth event", "record where it was born")
     deaths = [e for e in evs if e.kind == "death"]
     if len(deaths) > 1:
-        out.error("E05", sid, "the animal has more than one death", "delete the duplicate death")
-    location: str | None = None
-    ended: EventFacts | None = None
-    for ev in evs:
-        if ev.date.earliest > book.today:
-            out.error("D01", sid, f"{ev.kind} date {ev.date} is in the future", "check the date")
-        if ev.date.latest < a.birth.earliest:
-            out.error("E04", sid, f"{ev.kind} on {ev.date} is before the birth ({a.birth})", "check both dates")
-        if ended is not None:
-            if ended.kind == "death":
-                out.error("E05", sid, f"{ev.kind} on {ev.date} comes after the death on {ended.date}",
-                          "nothing can happen after death; check the dates")
-                continue
-            if ev.kind != "capture":
-                out.warn("E10", sid, f"{ev.kind} on {ev.date} after {ended.kind} on {ended.date} with no recapture",
-                         "record the recapture first")
-        for code in (ev.institution, ev.from_institution):
-            if code is not None and code not in book.institutions:
-                out.error("E08", sid, f"unknown institution {code!r} on the {ev.kind} of {ev.date}",
-                          "add it with `studbook institution add`")
-        if ev.kind in ("birth", "capture"):
-            if ev.institution is None:
-                out.error("E07", sid, f"{ev.kind} on {ev.date} has no institution", "give --at CODE")
-            if ev.kind == "capture" and ended is not None:
-                ended = None
-            location = ev.institution
-        elif ev.kind == "transfer":
-            if location is None:
-                out.error("E07", sid, f"transfer on {ev.date} before the animal was placed anywhere",
-                          "record the birth or capture first")
-            elif ev.from_institution is not None and ev.from_institution != location:
-                out.error("E07", sid,
-                          f"transfer on {ev.date} is from {ev.from_institution} but the animal is at {location}",
-                          f"transfers start at the animal's current institution ({location})")
-            if ev.institution == (ev.from_institution or location):
-                out.error("E07", sid, f"transfer on {ev.date} goes to the institution it is already at ({ev.institution})",
-                          "give another --to")
-            location = ev.institution
-        elif ev.kind in END_EVENTS:
-            if ev.kind == "death" and ev.institution is not None and location is not None and ev.institution != location:
-                out.error("E07", sid, f"death on {ev.date} recorded at {ev.institution} but the animal is at {location}",
-                          "record the transfer first")
-            ended = ev
-    _check_birth_place(book, a, evs, out)
+        out.error("E05", sid, "the animal has more than one death", "void the duplicate death (`studbook event void`)")
+
+
+def _check_move(book: Book, sid: str, ev: EventFacts, location: str | None, ended: EventFacts | None,
+                out: _Collector) -> None:
+    """One location at a time: births and captures place the animal, transfers and releases move it."""
+    in_wild = location is not None and book.is_wild_place(location)
+    if ev.kind in ("birth", "capture"):
+        if ev.institution is None:
+            out.error("E07", sid, f"{ev.kind} on {ev.date} has no institution", "give --at CODE")
+        if ev.kind == "capture" and location is not None and ended is None and not in_wild:
+            out.error("E11", sid, f"captured on {ev.date} but the animal is at {location} then (in captivity)",
+                      "only an animal in the wild or lost to follow-up can be captured; check the date, "
+                      "or record a transfer")
+        return
+    if location is None:
+        out.error("E07", sid, f"{ev.kind} on {ev.date} before the animal was placed anywhere",
+                  "record the birth or capture first")
+    elif ev.from_institution is not None and ev.from_institution != location and ended is None:
+        out.error("E07", sid, f"{ev.kind} on {ev.date} is from {ev.from_institution} but the animal is at {location}",
+                  f"a move starts at the animal's current place ({location}); record the move before it")
+    if ev.institution is not None and ev.institution == (ev.from_institution or location):
+        out.error("E07", sid, f"{ev.kind} on {ev.date} goes to the place it is already at ({ev.institution})",
+                  "give another --to")
+    if ev.kind == "release":
+        if ev.institution is not None and ev.institution in book.institutions and not book.is_wild_place(ev.institution):
+            out.error("E13", sid, f"released on {ev.date} to {ev.institution}, which is not a release site or wild area",
+                      "release to a site of kind release-site or wild-area "
+                      "(`studbook institution add CODE --kind release-site`), or record a transfer")
+    elif in_wild and ev.institution is not None and not book.is_wild_place(ev.institution):
+        out.warn("E12", sid, f"transfer on {ev.date} from the wild ({location}) to {ev.institution}: read as a recapture",
+                 "record it with `studbook capture` to make the recapture explicit")
+    elif location is not None and not in_wild and book.is_wild_place(ev.institution):
+        out.warn("E12", sid, f"transfer on {ev.date} from captivity ({location}) to the wild ({ev.institution}): "
+                 "read as a release", "record it with `studbook release` to make the release explicit")
 
 
 def _check_birth_place(book: Book, a: AnimalFacts, evs: list[EventFacts], out: _Collector) -> None:
-    """A captive birth takes place where the dam is; the sire is there at conception."""
+    """A birth (or, for egg species, the laying) takes place where the dam is; the sire is there at conception."""
     birth = next((e for e in evs if e.kind == "birth"), None)
     if birth is None or birth.institution is None or a.birth.is_unknown:
         return
     sid = a.studbook_id
-    if a.dam_kind == "ID" and a.dam in book.animals:
-        here = may_be_at(book.events.get(a.dam, []), birth.institution, a.birth.earliest, a.birth.latest)
+    place, start, end = _laying(book, a, birth)
+    word = "laid" if book.species.lays_eggs else "born"
+    if a.dam_kind == "ID" and a.dam in book.animals and not birth.wild_egg:
+        here = may_be_at(book.events.get(a.dam, []), place, start, end)
         if here is False:
-            out.error("E09", sid, f"born at {birth.institution} but dam {a.dam} is not there on {a.birth}",
-                      "record the dam's transfer first, or check the birth institution")
-    if a.sire_kind == "ID" and a.sire in book.animals and not a.artificial_insemination:
-        sp = book.species
-        start = a.birth.earliest - timedelta(days=sp.gestation_max_days)
-        end = a.birth.latest - timedelta(days=sp.gestation_min_days)
-        here = may_be_at(book.events.get(a.sire, []), birth.institution, start, end)
+            when = str(a.birth) if not book.species.lays_eggs else f"{start} to {end}"
+            out.error("E09", sid, f"{word} at {place} but dam {a.dam} is not there ({when})",
+                      "record the dam's transfer first, or check the place"
+                      + (" (an egg laid elsewhere: --laid-at; from a wild nest: --wild-egg)" if book.species.lays_eggs
+                         else ""))
+    if a.sire_kind == "ID" and a.sire in book.animals and not a.artificial_insemination and not birth.wild_egg:
+        c_start, c_end = _conception(book, a)
+        here = may_be_at(book.events.get(a.sire, []), place, c_start, c_end)
         if here is False:
-            out.warn("E09", sid, f"sire {a.sire} was not at {birth.institution} around the conception",
+            out.warn("E09", sid, f"sire {a.sire} was not at {place} around the conception",
                      "check the sire, or record the transfer or artificial insemination")
+
+
+def _laying(book: Book, a: AnimalFacts, birth: EventFacts) -> tuple[str, date, date]:
+    """Where and when the dam gave birth (live) or laid the egg (egg species)."""
+    sp = book.species
+    assert birth.institution is not None
+    if not sp.lays_eggs:
+        return birth.institution, a.birth.earliest, a.birth.latest
+    tmin, tmax = sp.term_days
+    return birth.laid_at or birth.institution, _minus(a.birth.earliest, tmax), _minus(a.birth.latest, tmin)
+
+
+def _conception(book: Book, a: AnimalFacts) -> tuple[date, date]:
+    """Possible days of conception: birth minus gestation; for eggs, up to a month before laying."""
+    sp = book.species
+    tmin, tmax = sp.term_days
+    if sp.lays_eggs:
+        return _minus(a.birth.earliest, tmax + FERTILISATION_DAYS), _minus(a.birth.latest, tmin)
+    return _minus(a.birth.earliest, tmax), _minus(a.birth.latest, tmin)
+
+
+def _minus(day: date, days: int) -> date:
+    return day - timedelta(days=days) if day > date.min + timedelta(days=days) else date.min
+
+
+def _check_longevity(book: Book, a: AnimalFacts, evs: list[EventFacts], out: _Collector) -> None:
+    """No animal lives beyond the species' longevity (dead at that age, or still alive at the census)."""
+    if a.birth.is_unknown:
+        return
+    limit = book.species.longevity_years
+    st = status_of(evs, book.institutions)
+    if st.fate == "dead" and st.end is not None and not st.end.is_unknown:
+        age, what = age_in_years(a.birth.latest, st.end.earliest), "at its death"
+    elif st.alive:
+        age, what = age_in_years(a.birth.latest, book.reference_day), f"on {book.reference_day}"
+    else:
+        return
+    if age > limit:
+        out.error("D03", a.studbook_id, f"the animal would be at least {age:.1f} years old {what}; "
+                  f"the species' longevity is {limit:g} years",
+                  "check the birth date, or record its death or loss to follow-up "
+                  "(`studbook species set --longevity` if the longevity is wrong)")
+
+
+def _check_litter(book: Book, a: AnimalFacts, out: _Collector) -> None:
+    """A dam gives birth (or lays a clutch) at most once within the minimum gestation (incubation).
+
+    Births of one litter share a litter id (records without one: births whose possible
+    days overlap are taken as one litter); any other birth to the same dam must be at
+    least the minimum term away for some possible day of both dates. Two registrations
+    of overlapping dates are the same litter entered twice.
+    """
+    if a.dam_kind != "ID" or not a.dam or a.birth.is_unknown:
+        return
+    sid = a.studbook_id
+    tmin = book.species.min_birth_interval
+    mine = _litter_of(book, sid)
+    for sib in book.children.get(a.dam, ()):
+        s = book.animals.get(sib)
+        if sib == sid or s is None or s.dam != a.dam or s.birth.is_unknown:
+            continue
+        theirs = _litter_of(book, sib)
+        overlap = a.birth.earliest <= s.birth.latest and s.birth.earliest <= a.birth.latest
+        if (mine == theirs) if (mine is not None and theirs is not None) else overlap:
+            continue
+        widest = max((a.birth.latest - s.birth.earliest).days, (s.birth.latest - a.birth.earliest).days)
+        if widest >= tmin:
+            continue
+        if overlap:
+            out.error("B01", sid, f"dam {a.dam} already has a litter born on {s.birth} (animal {sib}): "
+                      "the same litter entered twice?",
+                      "void the duplicate (`studbook animal void ID --reason ...`), or add a late-registered young "
+                      "to the first litter with `studbook birth --add-to-litter EVENT_ID`")
+        else:
+            word = "interval between clutches" if book.species.lays_eggs else "gestation"
+            out.error("B01", sid, f"dam {a.dam} gave birth to {sib} on {s.birth}, less than the minimum "
+                      f"{word} ({tmin} days) from this birth ({a.birth})",
+                      "check the dam and both birth dates; one litter is one registration"
+                      + (" (`studbook species set --clutch-interval` for replacement clutches)"
+                         if book.species.lays_eggs else ""))
+
+
+def _litter_of(book: Book, sid: str) -> int | None:
+    for ev in book.events.get(sid, ()):
+        if ev.kind == "birth":
+            return ev.litter_id
+    return None

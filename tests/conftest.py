@@ -108,6 +108,9 @@ def _setup_book(url: str) -> None:
         ["LEIPZIG", "--name", "Zoo Leipzig", "--country", "DE", "--lat", "51.3485", "--lon", "12.3709", "--region", "EAZA"],
         ["TALLINN", "--name", "Tallinn Zoo", "--country", "EE", "--lat", "59.4250", "--lon", "24.6530", "--region", "EAZA"],
         ["MOSCOW", "--name", "Moscow Zoo", "--country", "RU", "--lat", "55.7610", "--lon", "37.5780", "--region", "EARAZA"],
+        ["LAZOVSKY", "--name", "Lazovsky Zapovednik", "--country", "RU", "--lat", "43.2", "--lon", "133.9",
+         "--kind", "release-site"],
+        ["KEDROVAYA", "--name", "Kedrovaya Pad", "--country", "RU", "--kind", "wild-area"],
     ):
         r = run_cli(url, "institution", "add", *args)
         assert r.exit_code == 0, r.stderr
@@ -151,7 +154,8 @@ def copy_database(template: str, tmp_path: Path) -> Iterator[str]:
 
 @pytest.fixture
 def book_url(backend: str, tmp_path: Path, _book_templates: dict[str, str]) -> Iterator[str]:
-    """A migrated database with Amur leopard species parameters and three institutions (a copy of a template)."""
+    """A migrated database with Amur leopard species parameters, three zoos (LEIPZIG, TALLINN, MOSCOW), a release
+    site (LAZOVSKY) and a wild area without coordinates (KEDROVAYA) (a copy of a template)."""
     with copy_database(_book_templates[backend], tmp_path) as url:
         yield url
 

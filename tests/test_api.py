@@ -22,6 +22,13 @@ def test_api_matches_cli_on_the_sample(sample_url):
     labels, k = api.kinship(sample_url, ["1", "2"])
     assert labels == ["1", "2"] and k[0, 0] == 0.5
     assert [x for x in api.validate(sample_url) if x.severity == "error"] == []
+    # --as-of: the same day through both.
+    then = api.genetic_summary(sample_url, as_of="2010-01-01")
+    assert then == json.loads(run_cli(sample_url, "genetics", "summary", "--as-of", "2010-01-01",
+                                      "--format", "json").stdout)
+    assert then["as_of"] == "2010-01-01" and then["n_records"] < s["n_records"]
+    loaded = api.load_pedigree(sample_url, as_of="2010-01-01")
+    assert loaded.day.isoformat() == "2010-01-01" and loaded.note is None
 
 
 def test_api_writes_follow_the_rules(family_url):
@@ -47,3 +54,7 @@ def test_api_decisions_match_cli(sample_url):
     assert totals["total_km"] == plan["totals"]["total_km"] and len(moves) == len(plan["transfers"])
     cands, impact = api.recommend_reintroduction(sample_url, count=4, sex_ratio=(1, 1))
     assert len(cands) == 4 and impact["captive_gd_loss"] <= impact["random_group_loss_median"]
+    rows, _ = api.recommend_pairs(sample_url, max_pairs=5, as_of="2010-01-01")
+    cli = json.loads(run_cli(sample_url, "recommend", "pairs", "--max-pairs", "5", "--as-of", "2010-01-01",
+                             "--format", "json").stdout)
+    assert [(r["male"], r["female"]) for r in rows] == [(r["male"], r["female"]) for r in cli]

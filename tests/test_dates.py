@@ -48,3 +48,15 @@ def test_surely_before_uses_bounds():
     a, b = FuzzyDate.parse("2015"), FuzzyDate.parse("2015-06-01")
     assert not a.surely_before(b) and a.possibly_before(b)
     assert FuzzyDate.parse("2014").surely_before(b)
+
+
+def test_age_in_years_counts_birthdays():
+    from datetime import date
+
+    from studbook.dates import age_in_years
+
+    assert age_in_years(date(2008, 5, 1), date(2010, 5, 1)) == 2.0  # 730 days, no 29 February between
+    assert age_in_years(date(2007, 5, 1), date(2009, 5, 1)) == 2.0  # 731 days
+    assert age_in_years(date(2008, 2, 29), date(2009, 2, 28)) == 1.0
+    assert age_in_years(date(2010, 1, 1), date(2010, 7, 2)) == 182 / 365
+    assert age_in_years(date(2010, 5, 2), date(2010, 5, 1)) == -1 / 365

@@ -200,8 +200,11 @@ def test_reintroduction_candidates(sample_url, tmp_path):
     assert impact["captive_gd_loss"] <= impact["random_group_loss_median"]
     assert impact["captive_gd_before"] - impact["captive_gd_after"] == pytest.approx(impact["captive_gd_loss"])
     assert 0 < impact["group_gd"] < 1 and impact["group_fge"] > 0
-    # Removing one candidate: the reported delta equals GD recomputed without it.
-    labels, K = api.kinship(sample_url)
+    # Candidates are captive; removing one: the reported delta equals the captive GD recomputed without it.
+    assert all(animals[c["id"]]["status"] == "captive" for c in cands)
+    captive = [a["studbook_id"] for a in jout(sample_url, "animal", "list", "--status", "captive")
+               if "exclude_from_analysis" not in a["flags"]]
+    labels, K = api.kinship(sample_url, captive)
     i = labels.index(cands[0]["id"])
     keep = [j for j in range(len(labels)) if j != i]
     assert cands[0]["delta_gd_if_removed"] == pytest.approx((1 - K[np.ix_(keep, keep)].mean()) - (1 - K.mean()),

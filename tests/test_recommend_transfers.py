@@ -202,3 +202,38 @@ def test_holdings_mean_kinship():
             else:
                 assert np.isnan(M[a, b])
     assert np.isnan(M[4, 4])  # site 4 holds nobody (loc < 4)
+
+
+def test_sites_without_coordinates_are_left_out_never_zero():
+    """A site without coordinates (None, as SPARKS books have) is never read as 0/0: a pair across it needs a
+    move of unknown length and is left out of the plan; a pair held at it needs no move and stays."""
+    from studbook.recommend.transfers import site_km, sites_without_coordinates
+
+    # six unrelated founders (their pairs raise GD) and six full sibs (high MK, not paired)
+    K = np.zeros((12, 12))
+    K[6:, 6:] = 0.25
+    np.fill_diagonal(K, 0.5)
+    # males 0 (A), 1 (NONE), 4 (NONE); females 2 (B), 3 (NONE), 5 (C)
+    sex = np.array([1, 1, 2, 2, 1, 2] * 2, dtype=np.int8)
+    table = evaluate_pairs(K, [0, 1, 4], [2, 3, 5], np.ones(12))
+    assert (table.delta_gd > 0).all()
+    # NONE would sit at 0/0, right next to A (0.1, 0.1) if the missing values were read as zeros.
+    sites = [Site("A", 0.1, 0.1), Site("B", 40.0, 60.0), Site("NONE", None, None), Site("C", 40.0, 60.1)]
+    loc = np.array([0, 2, 1, 2, 2, 3] + [-1] * 6)
+    assert site_km(sites[0], sites[2]) is None and site_km(sites[2], sites[2]) == 0.0
+    assert site_km(sites[1], sites[3]) == pytest.approx(great_circle_km(40.0, 60.0, 40.0, 60.1))
+    assert sites_without_coordinates(sites) == ["NONE"]
+    assert sites_without_coordinates(sites, [0, 1, -1]) == [] and sites_without_coordinates(sites, loc) == ["NONE"]
+    for weight in (0.0, 1.0):
+        plan = plan_transfers(K, table, loc, sex, sites, distance_weight=weight)
+        pairs = {(int(table.male[r]), int(table.female[r])) for r in plan.pairs}
+        for m, f in pairs:
+            assert loc[m] == loc[f] or 2 not in (loc[m], loc[f]), (m, f)
+        assert (1, 3) in pairs or (4, 3) in pairs  # a pair held together at NONE
+        assert all(np.isfinite(mv.km) and 2 not in (mv.from_site, mv.to_site) for mv in plan.moves)
+        assert np.isfinite(plan.total_km)
+    # The same with NaN for the missing values.
+    nan_sites = [s if s.code != "NONE" else Site("NONE", math.nan, math.nan) for s in sites]
+    assert sites_without_coordinates(nan_sites) == ["NONE"]
+    plan_nan = plan_transfers(K, table, loc, sex, nan_sites)
+    assert plan_nan.pairs.tolist() == plan_transfers(K, table, loc, sex, sites).pairs.tolist()

@@ -161,10 +161,12 @@ def test_bad_cub_sex_and_empty_litter(family_url):
                                 "--cub", "X"], "--cub 'X' is not a sex")
 
 
-def test_release_needs_a_site_and_ends_the_record(family_url):
-    assert_refused(family_url, ["release", "3", "--date", "2019-05-01", "--site", "  "], "release site is empty")
-    ok(family_url, "release", "3", "--date", "2019-05-01", "--site", "Lazovsky Zapovednik")
-    assert_refused(family_url, ["transfer", "3", "--to", "TALLINN", "--date", "2020-01-01"], "released to the wild")
+def test_release_goes_to_a_release_site(family_url):
+    assert_refused(family_url, ["release", "3", "--date", "2019-05-01", "--to", "NOWHERE"], "no release site")
+    assert_refused(family_url, ["release", "3", "--date", "2019-05-01", "--to", "TALLINN"],
+                   "not a release site or wild area", "E13")
+    ok(family_url, "release", "3", "--date", "2019-05-01", "--to", "LAZOVSKY")
+    assert_refused(family_url, ["release", "3", "--date", "2019-06-01", "--to", "LAZOVSKY"], "already in the wild")
 
 
 def test_institution_input_checks(book_url):

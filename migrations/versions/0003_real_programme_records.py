@@ -19,7 +19,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-
 revision: str = '0003'
 down_revision: str | None = '0002'
 branch_labels: str | Sequence[str] | None = None
@@ -86,8 +85,10 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('reproduction', sa.String(length=4), nullable=False, server_default='live'))
         batch_op.add_column(sa.Column('incubation_min_days', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('incubation_max_days', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('clutch_interval_days', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('census_date', sa.Date(), nullable=True))
         batch_op.add_column(sa.Column('next_studbook_id', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('earliest_year', sa.Integer(), nullable=False, server_default='1850'))
         batch_op.create_check_constraint(op.f('ck_species_reproduction'), "reproduction IN ('live','egg')")
         batch_op.create_check_constraint(
             op.f('ck_species_incubation'),
@@ -99,8 +100,10 @@ def downgrade() -> None:
     with op.batch_alter_table('species', schema=None) as batch_op:
         batch_op.drop_constraint(op.f('ck_species_incubation'), type_='check')
         batch_op.drop_constraint(op.f('ck_species_reproduction'), type_='check')
+        batch_op.drop_column('earliest_year')
         batch_op.drop_column('next_studbook_id')
         batch_op.drop_column('census_date')
+        batch_op.drop_column('clutch_interval_days')
         batch_op.drop_column('incubation_max_days')
         batch_op.drop_column('incubation_min_days')
         batch_op.drop_column('reproduction')

@@ -10,15 +10,21 @@ from ..errors import ExitCode, StudbookError
 
 
 def _print_error(exc: StudbookError) -> None:
-    click.echo(f"Error: {exc.reason}", err=True)
+    """``Error: reason``, every problem as ``  - problem``, ``Hint: hint``; plain text on stderr.
+
+    Reasons, problems and hints quote user text (IDs, names, file lines), so each goes through
+    ``printable`` (newlines escaped too: one line each): no control or escape sequence reaches the
+    terminal. Every problem is listed, however many.
+    """
+    from .output import printable
+
+    click.echo(f"Error: {printable(exc.reason, keep='')}", err=True)
     problems = getattr(exc, "problems", None) or []
     if len(problems) > 1 or (problems and problems[0] not in exc.reason):
-        for p in problems[:200]:
-            click.echo(f"  - {p}", err=True)
-        if len(problems) > 200:
-            click.echo(f"  ... and {len(problems) - 200} more", err=True)
+        for p in problems:
+            click.echo(f"  - {printable(p, keep='')}", err=True)
     if exc.hint:
-        click.echo(f"Hint: {exc.hint}", err=True)
+        click.echo(f"Hint: {printable(exc.hint, keep='')}", err=True)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -50,6 +56,8 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as exc:  # the last line of defence: one line, no traceback
         if debug:
             raise
-        click.echo(f"Error: unexpected {type(exc).__name__}: {exc}", err=True)
+        from .output import printable
+
+        click.echo(f"Error: unexpected {type(exc).__name__}: {printable(exc, keep='')}", err=True)
         click.echo("Hint: nothing was written; run again with --debug for the traceback and report it", err=True)
         sys.exit(int(ExitCode.USER_ERROR))

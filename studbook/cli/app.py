@@ -55,6 +55,7 @@ LAZY_COMMANDS = {
     "animal": "animals:animal", "birth": "animals:birth", "transfer": "animals:transfer",
     "death": "animals:death", "release": "animals:release", "ltf": "animals:ltf", "capture": "animals:capture",
     "history": "animals:history", "pedigree": "animals:pedigree",
+    "event": "corrections:event", "problems": "corrections:problems",
     "genetics": "genetics:genetics",
     "recommend": "recommend:recommend", "plan": "recommend:plan",
 }

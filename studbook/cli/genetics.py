@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from .app import AppContext, pass_app
-from .output import emit, emit_json, emit_object, format_option, message
+from .output import as_of_option, emit, emit_json, emit_object, format_option, message
 
 
 @click.group()
@@ -16,20 +16,27 @@ def genetics() -> None:
     """Pedigree genetics of the book (PMx-style): F, kinship, MK, GD, FGE, founders, gene drop."""
 
 
-def _load(app: AppContext) -> Any:
+def _load(app: AppContext, as_of: str | None) -> Any:
+    """The book on --as-of (default: its census date, else today); the note and the open-problems
+    warning go to stderr."""
     from ..services.genetics import load_for_analysis
 
-    return load_for_analysis(app.url, app.session)
+    loaded = load_for_analysis(app.url, app.session, as_of)
+    for line in (loaded.note, loaded.problems_warning()):
+        if line:
+            message(line)
+    return loaded
 
 
 @genetics.command("inbreeding")
+@as_of_option
 @format_option
 @pass_app
-def inbreeding_cmd(app: AppContext, fmt: str) -> None:
+def inbreeding_cmd(app: AppContext, as_of: str | None, fmt: str) -> None:
     """Inbreeding coefficient F of every animal (id,F)."""
     from ..services.genetics import inbreeding_rows
 
-    emit(inbreeding_rows(_load(app)), fmt, title="Inbreeding")
+    emit(inbreeding_rows(_load(app, as_of)), fmt, title="Inbreeding")
 
 
 @genetics.command("kinship")
@@ -37,10 +44,11 @@ def inbreeding_cmd(app: AppContext, fmt: str) -> None:
 @click.option("--ids-file", type=click.Path(dir_okay=False), help="File with one studbook ID per line.")
 @click.option("--matrix", is_flag=True, help="Write the square matrix instead of id1,id2,kinship rows.")
 @click.option("--float32", "float32", is_flag=True, help="Single precision (halves memory for very large sets).")
+@as_of_option
 @format_option
 @pass_app
 def kinship_cmd(app: AppContext, ids: tuple[str, ...], ids_file: str | None, matrix: bool, float32: bool,
-                fmt: str) -> None:
+                as_of: str | None, fmt: str) -> None:
     """Kinship coefficients among IDS (default: the living analysis population).
 
     Long format: every unordered pair once plus the self pairs (id1,id2,kinship).
@@ -51,7 +59,7 @@ def kinship_cmd(app: AppContext, ids: tuple[str, ...], ids_file: str | None, mat
     from ..services.genetics import kinship_long, kinship_square
 
     wanted = list(ids) + (read_ids_file(ids_file) if ids_file else [])
-    loaded = _load(app)
+    loaded = _load(app, as_of)
     dtype = np.float32 if float32 else np.float64
     if not matrix:
         emit(kinship_long(loaded, wanted or None, dtype=dtype), fmt, title="Kinship")
@@ -77,26 +85,28 @@ def kinship_cmd(app: AppContext, ids: tuple[str, ...], ids_file: str | None, mat
 
 
 @genetics.command("mean-kinship")
+@as_of_option
 @format_option
 @pass_app
-def mean_kinship_cmd(app: AppContext, fmt: str) -> None:
+def mean_kinship_cmd(app: AppContext, as_of: str | None, fmt: str) -> None:
     """Mean kinship table of the living analysis population, lowest MK (most valuable) first."""
     from ..services.genetics import KINSHIP_VALUE_NOTE, mean_kinship_rows
 
-    rows = mean_kinship_rows(_load(app))
+    rows = mean_kinship_rows(_load(app, as_of))
     emit(rows, fmt, title="Mean kinship (living analysis population)")
     if fmt == "table":
         message(f"Note: {KINSHIP_VALUE_NOTE}.")
 
 
 @genetics.command("summary")
+@as_of_option
 @format_option
 @pass_app
-def summary_cmd(app: AppContext, fmt: str) -> None:
+def summary_cmd(app: AppContext, as_of: str | None, fmt: str) -> None:
     """Gene diversity, mean kinship, founder genome equivalents, founder equivalents, mean F."""
     from ..services.genetics import summary
 
-    emit_object(summary(_load(app)), fmt, title="Genetic summary (living analysis population)")
+    emit_object(summary(_load(app, as_of)), fmt, title="Genetic summary (living analysis population)")
 
 
 def _progress(total_label: str) -> tuple[Any, Any]:
@@ -122,13 +132,14 @@ def _progress(total_label: str) -> tuple[Any, Any]:
               help="Also estimate allele retention by gene drop.")
 @click.option("--iterations", type=int, default=5000, show_default=True)
 @click.option("--seed", type=int, default=1, show_default=True, help="Random seed of the gene drop.")
+@as_of_option
 @format_option
 @pass_app
-def founders_cmd(app: AppContext, with_drop: bool, iterations: int, seed: int, fmt: str) -> None:
+def founders_cmd(app: AppContext, with_drop: bool, iterations: int, seed: int, as_of: str | None, fmt: str) -> None:
     """Per founder: contribution to the living, living descendants, allele retention."""
     from ..services.genetics import founder_rows, run_gene_drop
 
-    loaded = _load(app)
+    loaded = _load(app, as_of)
     res = None
     if with_drop and len(loaded.pedigree.living):
         prog, update = _progress("gene drop")
@@ -146,13 +157,15 @@ def founders_cmd(app: AppContext, with_drop: bool, iterations: int, seed: int, f
 @click.option("--threshold", type=click.IntRange(0, 3), default=1, show_default=True,
               help="Genome uniqueness: alleles carried by at most this many other living animals.")
 @click.option("--per-animal", is_flag=True, help="Rows of genome uniqueness per living animal instead of the summary.")
+@as_of_option
 @format_option
 @pass_app
-def gene_drop_cmd(app: AppContext, iterations: int, seed: int, threshold: int, per_animal: bool, fmt: str) -> None:
+def gene_drop_cmd(app: AppContext, iterations: int, seed: int, threshold: int, per_animal: bool, as_of: str | None,
+                  fmt: str) -> None:
     """Gene drop: founder allele retention, GD and FGE with standard errors, genome uniqueness."""
     from ..services.genetics import gene_drop_summary, genome_uniqueness_rows, run_gene_drop
 
-    loaded = _load(app)
+    loaded = _load(app, as_of)
     prog, update = _progress("gene drop")
     if prog:
         with prog:

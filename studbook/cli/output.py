@@ -1,4 +1,10 @@
-"""Rendering: rich tables for people, CSV/JSON for machines (stdout only)."""
+"""Rendering: rich tables for people, CSV/JSON for machines (stdout only).
+
+Stored text (names, notes, IDs, titles, user names) is data, never markup or terminal control:
+tables get :class:`rich.text.Text` cells (:func:`rich_text`), strings given to rich as markup go
+through :func:`safe`, and everything written to a terminal goes through :func:`printable`.
+CSV and JSON output stay byte-exact data (CSV escapes formula cells via ``studbook.io.cells``).
+"""
 
 from __future__ import annotations
 
@@ -7,20 +13,75 @@ import io
 import json
 import sys
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from ..io.cells import escape_cell  # noqa: F401  (re-exported for the commands)
 
+if TYPE_CHECKING:
+    from rich.text import Text
+
 F = TypeVar("F", bound=Callable[..., Any])
 FORMATS = ("table", "csv", "json")
+
+# Characters that would act on the terminal or hide/reorder text, by Unicode category: control (C0, DEL,
+# C1), format (zero-width, bidi overrides and isolates, BOM...), line/paragraph separators, lone surrogates.
+_UNPRINTABLE = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})
+
+
+def printable(value: Any, *, keep: str = "\n\t") -> str:
+    """``str(value)`` made safe for a terminal: nothing in it can act as a control or escape sequence.
+
+    Newline and tab are kept (the characters in *keep*; ``keep=""`` for one-line output such as error
+    lines, where they are escaped too, so a value can never start a line of its own). Every other control character (C0 such as ``ESC`` and ``BEL``, ``CR``, ``DEL``,
+    C1 such as ``CSI`` U+009B), every format character (zero-width space/joiner, bidi overrides and isolates,
+    BOM...), line/paragraph separators and lone surrogates (undecodable bytes) are replaced by a *visible*
+    escape: ``\\xNN`` for code points up to U+00FF (``ESC`` -> ``\\x1b``), ``\\uXXXX`` above
+    (RLO -> ``\\u202e``). A visible escape rather than U+FFFD, so that the reader can see which character is
+    stored and fix the record. Markup is left alone: see :func:`safe` for text given to rich as markup.
+    """
+    text = value if isinstance(value, str) else str(value)
+    if text.isprintable():  # fast path: no control, format, separator or surrogate characters at all
+        return text
+    import unicodedata
+
+    return "".join(
+        (f"\\x{ord(ch):02x}" if ord(ch) <= 0xFF else f"\\u{ord(ch):04x}")
+        if ch not in keep and unicodedata.category(ch) in _UNPRINTABLE else ch
+        for ch in text
+    )
+
+
+def safe(value: Any) -> str:
+    """*value* for a rich markup string: :func:`printable`, then with ``[`` escaped so no tag is interpreted.
+
+    Use where stored text must be embedded in markup (``f"[bold]{safe(name)}[/bold]"``); where possible
+    prefer :func:`rich_text`, which is never parsed at all (no markup, no ``:emoji:`` codes).
+    """
+    from rich.markup import escape
+
+    return escape(printable(value))
+
+
+def rich_text(value: Any, style: str = "") -> Text:
+    """A :class:`rich.text.Text` of ``printable(value)``: rendered literally (no markup, no emoji codes)."""
+    from rich.text import Text
+
+    return Text(printable(value), style=style)
 
 
 def format_option(f: F) -> F:
     return click.option(
         "--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
         help="table for people; csv or json for machines (data only on stdout).",
+    )(f)
+
+
+def as_of_option(f: F) -> F:
+    return click.option(
+        "--as-of", "as_of", metavar="DATE",
+        help="Show the book as it stood on this date (default: the book's census date, else today).",
     )(f)
 
 
@@ -57,11 +118,11 @@ def emit(rows: Sequence[dict[str, Any]], fmt: str, *, title: str | None = None,
     else:
         from rich.table import Table
 
-        table = Table(title=title, show_lines=False)
+        table = Table(title=None if title is None else rich_text(title), show_lines=False)
         for c in cols:
-            table.add_column(c.replace("_", " "))
+            table.add_column(rich_text(str(c).replace("_", " ")))
         for r in rows:
-            table.add_row(*(_human(r.get(c)) for c in cols))
+            table.add_row(*(rich_text(_human(r.get(c))) for c in cols))
         console().print(table)
         if not rows:
             message("(no rows)")
@@ -81,11 +142,11 @@ def emit_object(obj: dict[str, Any], fmt: str, *, title: str | None = None) -> N
     else:
         from rich.table import Table
 
-        table = Table(title=title, show_header=False)
+        table = Table(title=None if title is None else rich_text(title), show_header=False)
         table.add_column("field", style="bold")
         table.add_column("value")
         for k, v in obj.items():
-            table.add_row(k.replace("_", " "), _human(v))
+            table.add_row(rich_text(str(k).replace("_", " ")), rich_text(_human(v)))
         console().print(table)
 
 
@@ -114,10 +175,11 @@ def err_console() -> Any:
 
 
 def message(text: str) -> None:
-    """A human message: always stderr."""
-    click.echo(text, err=True)
+    """A human message: always stderr, through :func:`printable` (plain text, never markup)."""
+    click.echo(printable(text), err=True)
 
 
 def warnings(findings: Iterable[Any]) -> None:
+    """One ``Warning:`` line per finding on stderr (made printable by :func:`message`)."""
     for f in findings:
         message(f"Warning: animal {f.studbook_id}: {f.message}" + (f" (hint: {f.hint})" if f.hint else ""))

@@ -7,7 +7,7 @@ from typing import Any
 import click
 
 from .app import AppContext, pass_app
-from .output import emit, emit_json, emit_object, format_option, message
+from .output import as_of_option, emit, emit_json, emit_object, format_option, message
 
 RELAX = click.Choice(["age", "do-not-breed", "contracepted"])
 
@@ -22,6 +22,27 @@ def _msi_option(f: Any) -> Any:
                         help="JSON or TOML file with MSI thresholds (see docs/decisions.md).")(f)
 
 
+def _population(app: AppContext, *, as_of: str | None, relax: tuple[str, ...] = (), distances: bool = False) -> Any:
+    """The living analysis population on --as-of (default: the census date, else today).
+
+    The census-date note, the open-problems warning and (*distances*) the institutions left
+    out of distance-based planning go to stderr, one line each.
+    """
+    from ..services.recommend import build_population
+
+    with app.session() as session:
+        pop = build_population(session, relax=relax, as_of=as_of)
+    for line in (pop.loaded.note, pop.loaded.problems_warning(), pop.coordinates_warning() if distances else None):
+        if line:
+            message(line)
+    return pop
+
+
+def _day(pop: Any) -> str | None:
+    """The day the plan was computed for (None: the day it was saved)."""
+    return pop.loaded.day.isoformat() if pop.loaded.day else None
+
+
 @click.group()
 def recommend() -> None:
     """Breeding and transfer decisions: MSI pair table, optimal pairs, transfer plan, release candidates."""
@@ -30,15 +51,16 @@ def recommend() -> None:
 @recommend.command("pair-table")
 @_relax_option
 @_msi_option
+@as_of_option
 @format_option
 @pass_app
-def pair_table_cmd(app: AppContext, relax: tuple[str, ...], msi_config: str | None, fmt: str) -> None:
+def pair_table_cmd(app: AppContext, relax: tuple[str, ...], msi_config: str | None, as_of: str | None,
+                   fmt: str) -> None:
     """MSI of every eligible male x female (a matrix on a terminal; one row per pair with csv/json)."""
-    from ..services.recommend import build_population, load_msi_config, pair_rows, pair_table
+    from ..services.recommend import load_msi_config, pair_rows, pair_table
 
     config = load_msi_config(msi_config)
-    with app.session() as session:
-        pop = build_population(session, relax=relax)
+    pop = _population(app, as_of=as_of, relax=relax)
     table = pair_table(pop, config)
     rows = pair_rows(pop, table)
     if fmt != "table":
@@ -49,14 +71,16 @@ def pair_table_cmd(app: AppContext, relax: tuple[str, ...], msi_config: str | No
     msi = {(r["male"], r["female"]): r["msi"] for r in rows}
     from rich.table import Table
 
-    from .output import console
+    from .output import console, rich_text
 
-    t = Table(title=f"MSI: {len(males)} males (rows) x {len(females)} females (columns); 1 best, 6 worst, - do not pair")
+    # IDs are stored text: Text cells and headers, never markup.
+    t = Table(title=rich_text(f"MSI: {len(males)} males (rows) x {len(females)} females (columns); "
+                              "1 best, 6 worst, - do not pair"))
     t.add_column("male")
     for f in females:
-        t.add_column(f, justify="center")
+        t.add_column(rich_text(f), justify="center")
     for m in males:
-        t.add_row(m, *(msi[(m, f)] for f in females))
+        t.add_row(rich_text(m), *(rich_text(msi[(m, f)]) for f in females))
     console().print(t)
 
 
@@ -64,15 +88,16 @@ def pair_table_cmd(app: AppContext, relax: tuple[str, ...], msi_config: str | No
 @click.argument("male")
 @click.argument("female")
 @_msi_option
+@as_of_option
 @format_option
 @pass_app
-def evaluate_cmd(app: AppContext, male: str, female: str, msi_config: str | None, fmt: str) -> None:
+def evaluate_cmd(app: AppContext, male: str, female: str, msi_config: str | None, as_of: str | None,
+                 fmt: str) -> None:
     """Explain one prospective pair: kinship, offspring F, change in GD, MK difference, MSI, distance."""
-    from ..services.recommend import build_population, evaluate_one, load_msi_config
+    from ..services.recommend import evaluate_one, load_msi_config
 
     config = load_msi_config(msi_config)
-    with app.session() as session:
-        pop = build_population(session)
+    pop = _population(app, as_of=as_of, distances=True)
     emit_object(evaluate_one(pop, male, female, config), fmt, title=f"Pair {male} x {female}")
 
 
@@ -101,16 +126,16 @@ def _summary_lines(summary: dict[str, Any]) -> None:
 @click.option("--title", help="Title of the saved plan.")
 @_relax_option
 @_msi_option
+@as_of_option
 @format_option
 @pass_app
 def pairs_cmd(app: AppContext, strategy: str, max_pairs: int | None, allow_dash: bool, save: bool,
-              title: str | None, relax: tuple[str, ...], msi_config: str | None, fmt: str) -> None:
+              title: str | None, relax: tuple[str, ...], msi_config: str | None, as_of: str | None, fmt: str) -> None:
     """The set of pairs (each animal at most once) that maximises the population's genetic gain."""
-    from ..services.recommend import build_population, load_msi_config, pair_table, recommend_pairs
+    from ..services.recommend import load_msi_config, pair_table, recommend_pairs
 
     config = load_msi_config(msi_config)
-    with app.session() as session:
-        pop = build_population(session, relax=relax)
+    pop = _population(app, as_of=as_of, relax=relax, distances=True)
     table = pair_table(pop, config)
     rows, summary = recommend_pairs(pop, table, strategy=strategy, max_pairs=max_pairs, allow_dash=allow_dash)
     emit(rows, fmt, title=f"Recommended pairs ({strategy})", columns=[
@@ -119,7 +144,7 @@ def pairs_cmd(app: AppContext, strategy: str, max_pairs: int | None, allow_dash:
     _summary_lines(summary)
     if save:
         _save(app, "pairs", title, {"strategy": strategy, "max_pairs": max_pairs, "allow_dash": allow_dash,
-                                    "relax": list(relax), "msi_config": msi_config},
+                                    "relax": list(relax), "msi_config": msi_config, "as_of": _day(pop)},
               summary, [{"kind": "breed", "male": r["male"], "female": r["female"],
                          "details": {"kinship": r["kinship"], "delta_gd": r["delta_gd"], "msi": r["msi"]}}
                         for r in rows])
@@ -138,23 +163,17 @@ def pairs_cmd(app: AppContext, strategy: str, max_pairs: int | None, allow_dash:
 @click.option("--title")
 @_relax_option
 @_msi_option
+@as_of_option
 @format_option
 @pass_app
 def transfers_cmd(app: AppContext, distance_weight: float, cross_region_km: float, max_pairs: int | None,
                   allow_dash: bool, holdings: bool, save: bool, title: str | None, relax: tuple[str, ...],
-                  msi_config: str | None, fmt: str) -> None:
+                  msi_config: str | None, as_of: str | None, fmt: str) -> None:
     """The breeding-and-transfer plan: which animals move where, why, and at what distance."""
-    from ..services.recommend import (
-        build_population,
-        holdings_kinship_rows,
-        load_msi_config,
-        pair_table,
-        recommend_transfers,
-    )
+    from ..services.recommend import holdings_kinship_rows, load_msi_config, pair_table, recommend_transfers
 
     config = load_msi_config(msi_config)
-    with app.session() as session:
-        pop = build_population(session, relax=relax)
+    pop = _population(app, as_of=as_of, relax=relax, distances=True)
     if holdings:
         emit(holdings_kinship_rows(pop), fmt, title="Mean kinship between institutions' holdings (lowest first)")
         return
@@ -178,7 +197,7 @@ def transfers_cmd(app: AppContext, distance_weight: float, cross_region_km: floa
                  for m in moves]
         _save(app, "transfers", title, {"distance_weight": distance_weight, "cross_region_km": cross_region_km,
                                         "max_pairs": max_pairs, "allow_dash": allow_dash, "relax": list(relax),
-                                        "msi_config": msi_config}, totals, recs)
+                                        "msi_config": msi_config, "as_of": _day(pop)}, totals, recs)
 
 
 @recommend.command("reintroduction")
@@ -194,22 +213,22 @@ def transfers_cmd(app: AppContext, distance_weight: float, cross_region_km: floa
 @click.option("--output", type=click.Path(dir_okay=False), help="Write to this file (required for xlsx).")
 @click.option("--save", is_flag=True, help="Save the candidate list as a plan to track.")
 @click.option("--title")
+@as_of_option
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "xlsx"]), default="table",
               show_default=True)
 @pass_app
 def reintroduction_cmd(app: AppContext, count: int, sex_ratio: str | None, min_age: float | None,
                        max_age: float | None, include_hand_reared: bool, include_health_notes: bool,
                        group_weight: float, seed: int,
-                       output: str | None, save: bool, title: str | None, fmt: str) -> None:
+                       output: str | None, save: bool, title: str | None, as_of: str | None, fmt: str) -> None:
     """Release candidates whose removal costs the captive population the least gene diversity."""
     from ..errors import InvalidInputError
-    from ..services.recommend import build_population, parse_sex_ratio, recommend_reintroduction
+    from ..services.recommend import parse_sex_ratio, recommend_reintroduction
 
     ratio = parse_sex_ratio(sex_ratio)
     if fmt == "xlsx" and not output:
         raise InvalidInputError("--format xlsx needs --output FILE.xlsx", "e.g. --output release.xlsx")
-    with app.session() as session:
-        pop = build_population(session)
+    pop = _population(app, as_of=as_of)
     rows, summary = recommend_reintroduction(
         pop, count=count, sex_ratio=ratio, min_age=min_age, max_age=max_age,
         parent_reared_only=not include_hand_reared, allow_health_notes=include_health_notes, seed=seed,
@@ -219,6 +238,7 @@ def reintroduction_cmd(app: AppContext, count: int, sex_ratio: str | None, min_a
     if fmt == "xlsx":
         from ..io.xlsx import write_xlsx
 
+        assert output is not None  # checked above: xlsx needs --output
         write_xlsx(output, [
             ("Candidates", columns, [[r[c] for c in columns] for r in rows]),
             ("Release impact", ["measure", "value"], [[k, v] for k, v in summary.items()]),
@@ -241,7 +261,7 @@ def reintroduction_cmd(app: AppContext, count: int, sex_ratio: str | None, min_a
     if save:
         _save(app, "reintroduction", title, {"count": count, "sex_ratio": sex_ratio, "min_age": min_age,
                                              "max_age": max_age, "parent_reared_only": not include_hand_reared,
-                                             "group_weight": group_weight, "seed": seed}, summary,
+                                             "group_weight": group_weight, "seed": seed, "as_of": _day(pop)}, summary,
               [{"kind": "release", "animal": r["id"], "from": r["institution"],
                 "details": {"delta_gd_if_removed": r["delta_gd_if_removed"], "mean_kinship": r["mean_kinship"]}}
                for r in rows])

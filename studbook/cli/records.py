@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from typing import Any
 
 import click
 
@@ -14,23 +15,67 @@ from .output import emit, emit_object, format_option, message
 @click.option("--sample", is_flag=True, help="Load the bundled synthetic Amur leopard studbook.")
 @click.option("--from-folder", "folder", type=click.Path(exists=True, file_okay=False),
               help="Load a book folder (species.json, institutions.csv, animals.csv, mult_parents.csv, events.csv).")
+@click.option("--allow-problems", is_flag=True,
+              help="Load the book even if it has errors: unreadable rows are skipped and every error is stored "
+                   "as an open problem (`studbook problems list`).")
+@click.option("--problems", "problems_file", type=click.Path(dir_okay=False), metavar="FILE.csv",
+              help="Write every problem found (and every warning) to this CSV file, even when the load is refused.")
 @pass_app
-def init(app: AppContext, sample: bool, folder: str | None) -> None:
-    """Create the database (or migrate it to the latest schema); optionally load a book."""
+def init(app: AppContext, sample: bool, folder: str | None, allow_problems: bool, problems_file: str | None) -> None:
+    """Create the database (or migrate it to the latest schema); optionally load a book.
+
+    A book loads all or nothing: every problem is listed (unreadable rows and broken rules
+    together) and nothing is written, unless --allow-problems.
+    """
     from pathlib import Path
 
     from ..db import upgrade
-    from ..services.setup import ensure_species, load_book_folder, sample_dir
+    from ..services.setup import BookLoadRefused, ensure_species, load_book_folder, sample_dir
 
+    if sample and folder:
+        raise click.UsageError("give --sample or --from-folder, not both")
+    if (allow_problems or problems_file) and not (sample or folder):
+        raise click.UsageError("--allow-problems and --problems go with --from-folder DIR (or --sample)")
     upgrade(app.url)
-    with app.session(write=True) as session:
-        if sample or folder:
-            report = load_book_folder(session, sample_dir() if sample else Path(folder))  # type: ignore[arg-type]
+    report = None
+    try:
+        with app.session(write=True) as session:
+            if sample or folder:
+                report = load_book_folder(session, sample_dir() if sample else Path(str(folder)),
+                                          allow_problems=allow_problems)
+            else:
+                ensure_species(session)
+    except BookLoadRefused as exc:
+        if problems_file:
+            failed = _write_problems(problems_file, exc.found)
+            exc.hint = (exc.hint or "") + (f"; could not write {problems_file}: {failed}" if failed
+                                           else f"; all {len(exc.found)} are in {problems_file}")
+        raise
+    if report is not None:
+        if problems_file:
+            failed = _write_problems(problems_file, report.found)
+            message(f"Could not write {problems_file}: {failed}" if failed
+                    else f"Wrote {len(report.found)} problem(s) and warning(s) to {problems_file}.")
+        if allow_problems:
+            message(f"Loaded {report.animals} animals, {report.events} events, {report.institutions} institutions "
+                    f"({report.warnings} warnings; {report.problems_stored} open problems stored — see "
+                    "`studbook problems list`).")
+        else:
             message(f"Loaded {report.animals} animals, {report.events} events, {report.institutions} institutions "
                     f"({report.warnings} warnings; see `studbook validate`).")
-        else:
-            ensure_species(session)
     message(f"Database ready: {app.url}")
+
+
+def _write_problems(path: str, found: list[Any]) -> str | None:
+    """Write the problems CSV (file,line,animal,code,severity,message,hint); the reason when it cannot."""
+    from ..services.setup import PROBLEM_COLUMNS
+
+    try:
+        with open(path, "w", encoding="utf-8", newline="") as fh:
+            emit([p.as_row() for p in found], "csv", columns=PROBLEM_COLUMNS, out=fh)
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    return None
 
 
 @click.group()
@@ -69,11 +114,12 @@ def species() -> None:
 @format_option
 @pass_app
 def species_show(app: AppContext, fmt: str) -> None:
-    """Show the species parameters."""
-    from ..services.book import species_params
+    """Show the species parameters, the census date and the next studbook ID."""
+    from ..services.setup import species_info
 
     with app.session() as session:
-        emit_object(asdict(species_params(session)), fmt, title="Species")
+        info = species_info(session)
+    emit_object(info, fmt, title="Species")
 
 
 @species.command("set")
@@ -86,38 +132,43 @@ def species_show(app: AppContext, fmt: str) -> None:
 @click.option("--max-age-male", "max_breeding_age_male", type=float, help="Years.")
 @click.option("--max-age-female", "max_breeding_age_female", type=float, help="Years.")
 @click.option("--longevity", "longevity_years", type=float, help="Years.")
+@click.option("--reproduction", type=click.Choice(["live", "egg"]),
+              help="live (births) or egg (hatches: incubation takes the place of gestation).")
+@click.option("--incubation-min", "incubation_min_days", type=int, metavar="DAYS", help="Egg species: days.")
+@click.option("--incubation-max", "incubation_max_days", type=int, metavar="DAYS", help="Egg species: days.")
+@click.option("--clutch-interval", "clutch_interval_days", type=int, metavar="DAYS",
+              help="Egg species: fewest days between two clutches of one dam (replacement clutches).")
+@click.option("--earliest-year", type=int, metavar="YEAR", help="Dates before this year are refused as typos (D02).")
+@click.option("--census-date", metavar="DATE|none",
+              help="The book's census date (read commands show the book on it); none: today.")
+@click.option("--next-id", "next_studbook_id", type=int, metavar="N", help="The studbook ID `birth` gives next.")
 @pass_app
 def species_set(app: AppContext, **changes: object) -> None:
-    """Change species parameters (the whole book is re-validated; an error refuses the change)."""
-    from dataclasses import replace
-
-    from ..errors import ValidationError
-    from ..rules import check_book, errors_of
-    from ..services.book import load_book, species_params
-    from ..services.setup import set_species
+    """Change species parameters (the whole book is checked again; a new error refuses the change)."""
+    from ..services.setup import update_species
 
     with app.session(write=True) as session:
-        params = replace(species_params(session), **{k: v for k, v in changes.items() if v is not None})
-        set_species(session, params)
-        errors = errors_of(check_book(load_book(session)))
-        if errors:
-            raise ValidationError(f"with these parameters {len(errors)} record(s) would break the rules; nothing changed",
-                                  "fix the records first or choose other values",
-                                  problems=[e.line() for e in errors])
-    message("Species parameters updated.")
+        result = update_species(session, **changes)  # type: ignore[arg-type]
+    closed = f" {result.closed_problems} open problem(s) mended and closed." if result.closed_problems else ""
+    message(f"Species parameters updated ({', '.join(result.changed) or 'no value changed'}).{closed}")
+
+
+INSTITUTION_KIND_CHOICES = ("zoo", "breeding-centre", "release-site", "wild-area")  # models.INSTITUTION_KINDS
 
 
 @click.group()
 def institution() -> None:
-    """Holding institutions."""
+    """Holding institutions: zoos and breeding centres, release sites and wild areas."""
 
 
 @institution.command("add")
 @click.argument("code")
 @click.option("--name", required=True)
-@click.option("--country", required=True, help="ISO 3166 alpha-2, e.g. DE.")
-@click.option("--lat", "latitude", type=float, required=True, help="Latitude, decimal degrees.")
-@click.option("--lon", "longitude", type=float, required=True, help="Longitude, decimal degrees (east +).")
+@click.option("--kind", type=click.Choice(INSTITUTION_KIND_CHOICES), default="zoo", show_default=True,
+              help="zoo or breeding-centre (captive), release-site or wild-area (in the wild).")
+@click.option("--country", help="ISO 3166 alpha-2, e.g. DE (optional).")
+@click.option("--lat", "latitude", type=float, help="Latitude, decimal degrees (with --lon, or neither).")
+@click.option("--lon", "longitude", type=float, help="Longitude, decimal degrees, east + (with --lat, or neither).")
 @click.option("--city")
 @click.option("--region", help="EAZA, AZA, EARAZA, JAZA, ...")
 @click.option("--capacity-males", type=int, help="Spaces for males.")
@@ -129,7 +180,35 @@ def institution_add(app: AppContext, code: str, **fields: object) -> None:
 
     with app.session(write=True) as session:
         row = add_institution(session, code, **fields)  # type: ignore[arg-type]
-    message(f"Added institution {row.code} ({row.name}).")
+    message(f"Added institution {row.code} ({row.name}, {row.kind}).")
+
+
+@institution.command("update")
+@click.argument("code")
+@click.option("--name", help="New name.")
+@click.option("--kind", type=click.Choice(INSTITUTION_KIND_CHOICES),
+              help="zoo or breeding-centre (captive), release-site or wild-area (in the wild); the rules of the "
+                   "animals that were there are checked again.")
+@click.option("--country", help="ISO 3166 alpha-2, or none to clear.")
+@click.option("--lat", "latitude", help="Latitude, decimal degrees, or none to clear (with --lon none).")
+@click.option("--lon", "longitude", help="Longitude, decimal degrees, east +, or none to clear (with --lat none).")
+@click.option("--city", help="City, or none to clear.")
+@click.option("--region", help="EAZA, AZA, EARAZA, JAZA, ..., or none to clear.")
+@click.option("--capacity-males", help="Spaces for males, or none to clear.")
+@click.option("--capacity-females", help="Spaces for females, or none to clear.")
+@click.option("--reason", help="Why (goes into the audit log).")
+@pass_app
+def institution_update(app: AppContext, code: str, reason: str | None, **fields: str | None) -> None:
+    """Change fields of institution CODE (audited); `none` clears an optional field."""
+    from ..services.institutions import update_institution
+    from .output import warnings
+
+    changes = {k: v for k, v in fields.items() if v is not None}
+    with app.session(write=True) as session:
+        result = update_institution(session, code, reason=reason, **changes)
+    warnings(result.warnings)
+    done = ", ".join(f.replace("_", " ") for f in result.changed) or "nothing changed"
+    message(f"Updated institution {result.row.code}: {done}.")
 
 
 @institution.command("list")
@@ -149,21 +228,25 @@ def institution_list(app: AppContext, fmt: str) -> None:
 @click.option("--errors-only", is_flag=True, help="Leave out warnings.")
 @pass_app
 def validate(app: AppContext, fmt: str, errors_only: bool) -> None:
-    """Check the whole book and list every error and warning (exit 1 if any error)."""
+    """Check the whole book and list every error and warning, and the open problems (exit 1 if any error)."""
     from ..errors import ValidationError
-    from ..services.validate import validate_book
+    from ..services.validate import validation_report
 
     with app.session() as session:
-        findings = validate_book(session)
+        report = validation_report(session)
+    findings = report.findings
     if errors_only:
         findings = [f for f in findings if f.severity == "error"]
     n_err = sum(f.severity == "error" for f in findings)
     rows = [asdict(f) for f in findings]
     if rows or fmt != "table":
         emit(rows, fmt, title="Validation", columns=["severity", "code", "studbook_id", "message", "hint"])
-    message(f"{n_err} error(s), {len(findings) - n_err} warning(s).")
+    known = f" ({report.known} of them open problems)" if report.known else ""
+    message(f"{n_err} error(s){known}, {len(findings) - n_err} warning(s).")
     if n_err:
-        raise ValidationError(f"the book has {n_err} error(s)", "fix them; each line names the animal and the rule")
+        raise ValidationError(f"the book has {n_err} error(s)",
+                              "fix them; each line names the animal and the rule"
+                              + ("; `studbook problems list --open` lists the open problems" if report.known else ""))
 
 
 @click.command()

@@ -39,6 +39,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -47,6 +48,11 @@ from studbook.genetics.founders import founder_codes, founder_contributions
 from studbook.pedigree import Pedigree
 
 FloatArray = NDArray[np.float64]
+# One parent slot of a gene-drop step: (kind, value, cum). ``value`` is a parent index for
+# "one", a first allele id for "phantom" and a list of candidate indices for "mult"; ``cum``
+# (cumulative candidate probabilities) is set for "mult" only. Any: the item types follow
+# ``kind``, which a tuple type cannot express.
+_Slot = tuple[str, Any, Any]
 _STAT_CHUNK = 512
 _BATCHES = 10
 
@@ -149,7 +155,7 @@ def gene_drop(ped: Pedigree, iterations: int = 5000, *,
     last = np.where(ped.alive & ped.in_analysis, ped.n, -1)
     slot_lists = []
     for i in order.tolist():
-        sl = []
+        sl: list[_Slot] = []
         for slot, par, mult in ((0, ped.sire, ped.sire_mult), (1, ped.dam, ped.dam_mult)):
             if par[i] >= 0:
                 sl.append(("one", int(par[i]), None))

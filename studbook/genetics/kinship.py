@@ -25,6 +25,9 @@ References:
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 from numpy.typing import DTypeLike, NDArray
 
@@ -106,7 +109,7 @@ def kinship_matrix(ped: Pedigree, idx: NDArray[np.integer] | list[int] | None = 
         >>> kinship_matrix(ped, [2, 3, 4]).tolist()
         [[0.5, 0.25, 0.375], [0.25, 0.5, 0.375], [0.375, 0.375, 0.625]]
     """
-    dt = np.dtype(dtype)
+    dt: np.dtype[Any] = np.dtype(dtype)
     if dt not in (np.dtype(np.float64), np.dtype(np.float32)):
         raise ValueError("dtype must be float64 or float32")
     idx = _as_index(ped, idx)
@@ -127,6 +130,7 @@ def kinship_matrix(ped: Pedigree, idx: NDArray[np.integer] | list[int] | None = 
     # Tᵀ E_J is sparse (ancestors of J): trace it once for all columns
     col, anc, coef = ancestor_coefficients(g, new[idx])
     val = (coef * D[anc]).astype(dt)
+    sweep: Callable[[np.ndarray], np.ndarray]
     if g.n_nodes >= _SPMM_MIN_NODES:
         sw = g.spmm(dt)
         rank, sweep = sw.rank, sw.forward

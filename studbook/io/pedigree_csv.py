@@ -63,13 +63,14 @@ import csv
 import dataclasses
 import re
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
 from studbook.dates import FuzzyDate
 from studbook.errors import ImportFormatError, InvalidInputError
+from studbook.loops import pedigree_knots
 
 __all__ = ["PedigreeFile", "PedigreeRow", "RepairAction", "parse_pedigree_text", "read_pedigree_csv"]
 
@@ -397,12 +398,13 @@ def _check_parent_sexes(rows: list[PedigreeRow], index: dict[str, int], report: 
     for i, r in enumerate(rows):
         if r.sire is not None and r.sire == r.dam:
             continue  # already reported as "both sire and dam"
-        for role, parent in enumerate((r.sire, r.dam)):
+        for slot, parent in enumerate((r.sire, r.dam)):
             if parent is not None and parent != r.id:  # own parent: already reported
-                uses.setdefault(parent, ([], []))[role].append(i)
+                uses.setdefault(parent, ([], []))[slot].append(i)
     for parent, (as_sire, as_dam) in uses.items():
         own = rows[index[parent]] if parent in index else None
         sex = own.sex if own is not None else "U"
+        wrong: list[tuple[int, str, str, str]]  # (row, role, problem, reason)
         if own is not None and sex == "F":
             wrong = [(i, "sire", f"is female (line {own.line})", f"female, line {own.line}") for i in as_sire]
         elif own is not None and sex == "M":
@@ -424,7 +426,7 @@ def _check_parent_sexes(rows: list[PedigreeRow], index: dict[str, int], report: 
         for i, role, problem, reason in wrong:
             r = rows[i]
             if report.fix(r.line, r.id, f"{role} {parent} {problem}", f"cleared {role} {parent} ({reason})"):
-                rows[i] = dataclasses.replace(r, **{role: None})
+                rows[i] = dataclasses.replace(r, sire=None) if role == "sire" else dataclasses.replace(r, dam=None)
 
 
 def _add_missing_parents(rows: list[PedigreeRow], index: dict[str, int]) -> tuple[str, ...]:
@@ -441,13 +443,17 @@ def _add_missing_parents(rows: list[PedigreeRow], index: dict[str, int]) -> tupl
 
 
 def _check_loops(rows: list[PedigreeRow], index: dict[str, int], report: _Report) -> None:
-    """Report (or break) every loop; each strongly connected knot is handled once."""
+    """Report (or break) every loop; each strongly connected knot is handled once.
+
+    One topological sort of the whole file finds the rows on or below a loop
+    (:func:`studbook.loops.pedigree_knots`); only those are searched for knots.
+    """
 
     def parents(v: int) -> list[int]:
         r = rows[v]
         return [index[p] for p in (r.sire, r.dam) if p is not None and p != r.id]
 
-    pending = deque(_knots(range(len(rows)), parents))
+    pending = deque(pedigree_knots({v: parents(v) for v in range(len(rows))}))
     while pending:
         knot = pending.popleft()
         start = max(knot, key=lambda v: rows[v].line)
@@ -463,57 +469,7 @@ def _check_loops(rows: list[PedigreeRow], index: dict[str, int], report: _Report
         if report.fix(r.line, r.id, problem, f"broke loop: cleared parents of {r.id} "
                                              f"(sire {r.sire or 'UNK'}, dam {r.dam or 'UNK'}); it {problem}"):
             rows[start] = dataclasses.replace(r, sire=None, dam=None, sire_wild=False, dam_wild=False)
-            pending.extend(_knots(knot - {start}, parents))
-
-
-def _knots(nodes: Iterable[int], parents: Callable[[int], list[int]]) -> list[set[int]]:
-    """Strongly connected components with more than one animal (iterative Tarjan).
-
-    Only nodes in ``nodes`` and edges between them are considered.
-    """
-    order: dict[int, int] = {}
-    low: dict[int, int] = {}
-    stack: list[int] = []
-    on_stack: set[int] = set()
-    inside = nodes if isinstance(nodes, set) else None
-    knots: list[set[int]] = []
-    for root in nodes:
-        if root in order:
-            continue
-        work: list[tuple[int, Iterator[int]]] = []
-        order[root] = low[root] = len(order)
-        stack.append(root)
-        on_stack.add(root)
-        work.append((root, iter(parents(root))))
-        while work:
-            v, it = work[-1]
-            for w in it:
-                if inside is not None and w not in inside:
-                    continue
-                if w not in order:
-                    order[w] = low[w] = len(order)
-                    stack.append(w)
-                    on_stack.add(w)
-                    work.append((w, iter(parents(w))))
-                    break
-                if w in on_stack:
-                    low[v] = min(low[v], order[w])
-            else:
-                work.pop()
-                if work:
-                    u = work[-1][0]
-                    low[u] = min(low[u], low[v])
-                if low[v] == order[v]:
-                    knot = set()
-                    while True:
-                        w = stack.pop()
-                        on_stack.discard(w)
-                        knot.add(w)
-                        if w == v:
-                            break
-                    if len(knot) > 1:
-                        knots.append(knot)
-    return knots
+            pending.extend(pedigree_knots({v: parents(v) for v in knot - {start}}))
 
 
 def _shortest_cycle(start: int, knot: set[int], parents: Callable[[int], list[int]]) -> list[int]:

@@ -30,8 +30,12 @@ not depend on ``distance_weight``, and it contains the optimal pairing, so with
 ``distance_weight = 0`` and no binding capacity the plan's gain equals the optimal
 pairing gain, and a larger weight never increases the total distance.
 
-Pairs with an animal whose ``location`` is negative (unknown holding) or whose
-sites lack coordinates (NaN distance) are left out of the plan.
+Pairs with an animal whose ``location`` is negative (unknown holding, or an animal
+the caller leaves out, such as one in the wild) are left out of the plan. Institutions
+without coordinates (SPARKS locations have none) are left out of everything that needs
+a distance: a pair held at two different sites of which one has no coordinates needs a
+move of unknown length and is left out of the plan (a pair at one site needs no move).
+Missing coordinates are never read as 0/0; :func:`sites_without_coordinates` names them.
 """
 
 from __future__ import annotations
@@ -75,14 +79,33 @@ def great_circle_km(lat1: ArrayLike, lon1: ArrayLike, lat2: ArrayLike, lon2: Arr
 
 @dataclass(frozen=True)
 class Site:
-    """An institution: coordinates (degrees), region, capacity per sex (None = unlimited)."""
+    """An institution: coordinates (degrees; None or NaN = unknown), region, capacity per sex (None = unlimited)."""
 
     code: str
-    latitude: float
-    longitude: float
+    latitude: float | None
+    longitude: float | None
     region: str | None = None
     capacity_males: int | None = None
     capacity_females: int | None = None
+
+    @property
+    def has_coordinates(self) -> bool:
+        return all(v is not None and np.isfinite(v) for v in (self.latitude, self.longitude))
+
+
+def site_km(a: Site, b: Site) -> float | None:
+    """Great-circle km between two sites; 0 for the same site; None when either has no coordinates."""
+    if a.code == b.code:
+        return 0.0
+    if not (a.has_coordinates and b.has_coordinates):
+        return None
+    return float(great_circle_km(a.latitude, a.longitude, b.latitude, b.longitude))  # type: ignore[arg-type]
+
+
+def sites_without_coordinates(sites: Sequence[Site], location: ArrayLike | None = None) -> list[str]:
+    """Codes of the sites without coordinates (only those some animal is at, with *location*), sorted."""
+    used = range(len(sites)) if location is None else {int(k) for k in np.asarray(location).ravel() if k >= 0}
+    return sorted(sites[k].code for k in used if not sites[k].has_coordinates)
 
 
 @dataclass(frozen=True)
@@ -129,8 +152,9 @@ class TransferPlan:
 
 
 def _site_arrays(sites: Sequence[Site]) -> tuple[FloatArray, FloatArray, list[str | None], FloatArray]:
-    lat = np.array([s.latitude for s in sites], dtype=np.float64)
-    lon = np.array([s.longitude for s in sites], dtype=np.float64)
+    # unknown coordinates -> NaN: a distance from them is NaN and its pair is left out (never 0/0)
+    lat = np.array([np.nan if s.latitude is None else s.latitude for s in sites], dtype=np.float64)
+    lon = np.array([np.nan if s.longitude is None else s.longitude for s in sites], dtype=np.float64)
     reg = [s.region for s in sites]
     cap = np.array([[np.inf if s.capacity_males is None else s.capacity_males,
                      np.inf if s.capacity_females is None else s.capacity_females]
@@ -224,8 +248,8 @@ def _solve(table: PairTable, cand: I64, same: NDArray[np.bool_], cost: FloatArra
                options={"mip_rel_gap": 0.0})
     if res.x is None:  # pragma: no cover - x = 0 is always feasible
         raise RuntimeError(f"transfer MILP failed: {res.message}")
-    x = np.asarray(res.x) > 0.5
-    return v_row[x], v_dir[x]
+    chosen = np.asarray(res.x) > 0.5
+    return v_row[chosen], v_dir[chosen]
 
 
 def plan_transfers(K: ArrayLike, table: PairTable, location: ArrayLike, sex: ArrayLike,

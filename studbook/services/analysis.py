@@ -1,53 +1,54 @@
-"""The numeric boundary: database rows -> frozen Pedigree, genetics results -> labelled rows.
+"""The numeric boundary through SQLAlchemy: database rows -> frozen Pedigree.
 
-``load_pedigree`` is the only code that turns studbook rows into arrays. It reads
-columns with Core selects (no ORM objects). Everything else here calls the pure
-``studbook.genetics`` functions and maps indices back to studbook IDs.
+``read_rows`` runs the read path's SQL (the text in ``pedigree_rows``, the same
+the stdlib ``sqlite3`` fast path in ``fastread`` runs) and ``load_pedigree`` hands
+the rows to ``pedigree_rows.build_loaded``, the one function that turns studbook
+rows into arrays. PostgreSQL (and any session) goes through here.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, aliased
+from datetime import date
 
-from ..models import Animal, Event, Institution
-from .book import mult_candidates
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
 from .pedigree_rows import (  # noqa: F401  (re-exported)
-    END_KINDS,
-    LOCATION_KINDS,
+    ANIMALS_SQL,
+    CENSUS_SQL,
+    EVENTS_SQL,
+    INSTITUTIONS_SQL,
+    MULT_SQL,
+    OPEN_PROBLEMS_SQL,
     AnimalInfo,
+    BookRows,
     LoadedPedigree,
     age_years,
     build_loaded,
-    fates,
     read_ids_file,
     resolve_ids,
 )
 
 
-def load_pedigree(session: Session) -> LoadedPedigree:
-    """The whole book as a frozen :class:`Pedigree` plus display info per animal (Core selects).
+def read_rows(session: Session) -> BookRows:
+    """Run the read path's SQL in *session* (void animals and events left out)."""
+    run = session.execute
+    census = run(text(CENSUS_SQL)).first()
+    return BookRows(
+        animals=[tuple(r) for r in run(text(ANIMALS_SQL))],
+        events=[tuple(r) for r in run(text(EVENTS_SQL))],
+        mult=[tuple(r) for r in run(text(MULT_SQL))],
+        institutions=[tuple(r) for r in run(text(INSTITUTIONS_SQL))],
+        census=census[0] if census else None,
+        open_problems=int(run(text(OPEN_PROBLEMS_SQL)).scalar_one()),
+    )
 
-    Alive = has a birth/capture and no death, release or lost-to-follow-up event.
-    The living analysis population is the living animals not flagged
-    ``exclude_from_analysis``. ``fastread.load_pedigree_sqlite`` runs the same query
-    without SQLAlchemy.
+
+def load_pedigree(session: Session, as_of: date | None = None) -> LoadedPedigree:
+    """The whole book on *as_of* (default: its census date, else today) as a frozen
+    :class:`Pedigree` plus display info per animal; see ``pedigree_rows.build_loaded``.
+
+    Alive = captive or in the wild on that day (``records.status_of``). The living
+    analysis population is the living animals not flagged ``exclude_from_analysis``.
     """
-    sire = aliased(Animal)
-    dam = aliased(Animal)
-    rows = session.execute(
-        select(Animal.studbook_id, Animal.sex, Animal.birth_date, Animal.sire_kind, sire.studbook_id,
-               Animal.dam_kind, dam.studbook_id, Animal.exclude_from_analysis, Animal.do_not_breed,
-               Animal.contracepted, Animal.hybrid_suspect, Animal.exclude_from_release, Animal.rearing,
-               Animal.id, Animal.house_name, Animal.health_notes)
-        .outerjoin(sire, Animal.sire_id == sire.id)
-        .outerjoin(dam, Animal.dam_id == dam.id)
-        .order_by(Animal.id)
-    ).all()
-    inst = aliased(Institution)
-    ended, location = fates(session.execute(
-        select(Event.animal_id, Event.kind, Event.date, Event.id, inst.code)
-        .outerjoin(inst, Event.institution_id == inst.id)
-    ).all())
-    mult = mult_candidates(session)
-    return build_loaded(rows, ended, location, mult)
+    return build_loaded(read_rows(session), as_of)

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..dates import FuzzyDate, years_between
 from ..errors import InvalidInputError, ValidationError
-from ..models import BIRTH_TYPES, REARINGS, SEXES, Animal, Event, Institution, LocalId, ParentCandidate
+from ..models import BIRTH_TYPES, REARINGS, SEXES, Animal, Event, Institution, LocalId, ParentCandidate, Species
 from ..records import Book, Status, status_of
 from ..rules import Finding
+from ..text import check_studbook_id, clean_text, is_plain_number
 from .book import enforce_rules, event_facts, get_animal, get_institution, load_book, today
 
 FLAGS = ("exclude_from_analysis", "do_not_breed", "contracepted", "hybrid_suspect", "exclude_from_release")
@@ -71,12 +73,8 @@ def parse_parent(values: list[str] | tuple[str, ...] | str | None, role: str) ->
 
 
 def check_length(value: str | None, what: str, record: str) -> str | None:
-    """Refuse text longer than its column (PostgreSQL would refuse it later with a cryptic error)."""
-    limit = TEXT_LIMITS[what]
-    if value is not None and len(value) > limit:
-        raise InvalidInputError(f"animal {record}: {what} is {len(value)} characters long; at most {limit} fit",
-                                f"shorten the {what}")
-    return value
+    """Clean one-line text for a column: no control or invisible characters, not longer than it fits."""
+    return clean_text(value, what=what, record=f"animal {record}", limit=TEXT_LIMITS[what])
 
 
 def check_choice(value: str, allowed: tuple[str, ...], what: str, record: str) -> str:
@@ -88,11 +86,11 @@ def check_choice(value: str, allowed: tuple[str, ...], what: str, record: str) -
 
 
 def check_new_id(session: Session, studbook_id: str, taken: set[str] | None = None) -> str:
-    """A valid, unused studbook ID (*taken*: IDs already known to be used, saves a query)."""
-    sid = studbook_id.strip()
-    if not sid or len(sid) > MAX_ID_LENGTH or any(c.isspace() for c in sid):
-        raise InvalidInputError(f"studbook ID {studbook_id!r} is not valid",
-                                f"IDs are 1-{MAX_ID_LENGTH} characters without spaces, e.g. 1024")
+    """A valid, unused studbook ID (*taken*: IDs already known to be used, saves a query).
+
+    Void animals keep their IDs: an ID is never given twice.
+    """
+    sid = check_studbook_id(studbook_id)
     used = (sid in taken) if taken is not None else (
         session.scalars(select(Animal.id).where(Animal.studbook_id == sid)).first() is not None)
     if used:
@@ -100,13 +98,41 @@ def check_new_id(session: Session, studbook_id: str, taken: set[str] | None = No
     return sid
 
 
+def _sequence(session: Session) -> Species:
+    row = session.scalars(select(Species).limit(1)).first()
+    if row is None:
+        raise InvalidInputError("the book has no species parameters yet", "run `studbook init` first")
+    return row
+
+
 def next_studbook_id(session: Session) -> int:
-    """Next free numeric ID: one more than the largest plain-digit ID (writers are serialised)."""
-    biggest = 0
-    for sid in session.scalars(select(Animal.studbook_id)):
-        if sid.isdigit():
-            biggest = max(biggest, int(sid))
-    return biggest + 1
+    """The number `birth` gives next: the book's ID sequence (``species.next_studbook_id``, 1 when unset),
+    skipping IDs already used. An outlier typed by hand (``--id 1479000000``) does not move it."""
+    n = _sequence(session).next_studbook_id or 1
+    while session.scalars(select(Animal.id).where(Animal.studbook_id == str(n))).first() is not None:
+        n += 1
+    return n
+
+
+def claim_next_ids(session: Session, count: int) -> list[int]:
+    """Take *count* free numbers from the sequence and move it past them (writers are serialised)."""
+    out: list[int] = []
+    n = next_studbook_id(session)
+    while len(out) < count:
+        if session.scalars(select(Animal.id).where(Animal.studbook_id == str(n))).first() is None:
+            out.append(n)
+        n += 1
+    _sequence(session).next_studbook_id = out[-1] + 1
+    return out
+
+
+def advance_sequence(session: Session, studbook_id: str) -> None:
+    """An animal registered by hand with the very next number moves the sequence on (other numbers do not)."""
+    if not is_plain_number(studbook_id):
+        return
+    row = _sequence(session)
+    if int(studbook_id) == (row.next_studbook_id or 1):
+        row.next_studbook_id = int(studbook_id) + 1
 
 
 def apply_parent(session: Session, animal: Animal, role: str, spec: ParentSpec,
@@ -154,7 +180,7 @@ def create_animal(
     sex = check_choice(sex.upper(), SEXES, "sex", sid)
     birth_type = check_choice(birth_type, BIRTH_TYPES, "birth type", sid)
     rearing = check_choice(rearing, REARINGS, "rearing", sid)
-    check_length(house_name, "house name", sid)
+    house_name = check_length(house_name, "house name", sid)
     animal = Animal(
         studbook_id=sid, sex=sex, birth_date=birth.db_value, birth_precision=birth.precision,
         birth_estimated=birth.estimated, birth_type=birth_type, house_name=house_name or None,
@@ -187,19 +213,24 @@ def add_event(
 
     inst = inst_of(at) if at else None
     frm = inst_of(from_code) if from_code else None
-    check_length(local_id, "local ID", animal.studbook_id)
-    check_length(site, "site", animal.studbook_id)
+    local_id = check_length(local_id, "local ID", animal.studbook_id)
+    site = check_length(site, "site", animal.studbook_id)
+    cause = clean_text(cause, what="cause", record=f"animal {animal.studbook_id}", multiline=True)
     ev = Event(animal=animal, kind=kind, date=when.db_value, date_precision=when.precision,
                date_estimated=when.estimated, institution=inst, from_institution=frm,
                loan=loan, cause=cause or None, site=site or None)
     session.add(ev)
     if local_id and inst is not None:
-        existing = next((li for li in animal.local_ids if li.institution is inst or li.institution_id == inst.id), None)
-        if existing is not None:
-            existing.local_id = local_id
-        else:
-            animal.local_ids.append(LocalId(institution=inst, local_id=local_id))
+        add_local_id(animal, inst, local_id, ev)
     return ev
+
+
+def add_local_id(animal: Animal, inst: Institution, local_id: str, event: Event | None = None) -> None:
+    """Keep the holder's accession number of this holding; earlier ones stay (never overwritten)."""
+    same = any((li.institution is inst or li.institution_id == inst.id) and li.local_id == local_id
+               for li in animal.local_ids)
+    if not same:
+        animal.local_ids.append(LocalId(institution=inst, local_id=local_id, event=event))
 
 
 def add_animal(
@@ -233,6 +264,7 @@ def add_animal(
             raise InvalidInputError(f"animal {studbook_id}: --capture-date is only for wild-born animals",
                                     "add --wild-born, or drop --capture-date")
         add_event(session, animal, "birth", birth, at=at, local_id=local_id)
+    advance_sequence(session, animal.studbook_id)
     warnings = enforce_rules(session, [animal.studbook_id])
     return animal, warnings
 
@@ -242,7 +274,9 @@ def set_flags(session: Session, studbook_id: str, changes: dict[str, object]) ->
     animal = get_animal(session, studbook_id)
     for key, value in changes.items():
         if key == "house_name":
-            check_length(str(value), "house name", studbook_id)
+            value = check_length(str(value), "house name", studbook_id)
+        if key in ("notes", "health_notes"):
+            value = clean_text(str(value), what=key.replace("_", " "), record=f"animal {studbook_id}", multiline=True)
         if key == "rearing":
             value = check_choice(str(value), REARINGS, "rearing", studbook_id)
         setattr(animal, key, value)
@@ -251,6 +285,9 @@ def set_flags(session: Session, studbook_id: str, changes: dict[str, object]) ->
 
 
 # --- reading -------------------------------------------------------------------------
+
+STATUS_FILTERS = ("captive", "wild", "dead", "ltf", "alive", "all")
+
 
 @dataclass(frozen=True)
 class AnimalRow:
@@ -262,7 +299,7 @@ class AnimalRow:
     birth_type: str
     sire: str
     dam: str
-    fate: str
+    status: str  # captive | wild | dead | ltf | unplaced (as of the census date)
     location: str | None
     flags: tuple[str, ...] = field(default_factory=tuple)
 
@@ -271,32 +308,46 @@ def _parent_label(kind: str, pid: str | None, cands: tuple[tuple[str, float], ..
     return ParentSpec(kind, pid, cands).label()
 
 
-def animal_rows(session: Session, *, alive: bool = False, at: str | None = None, sex: str | None = None,
-                book: Book | None = None) -> list[AnimalRow]:
+def _wanted(status: Status, which: str) -> bool:
+    if which == "all":
+        return True
+    if which == "alive":
+        return status.alive
+    return status.fate == which
+
+
+def animal_rows(session: Session, *, status: str = "all", at: str | None = None, sex: str | None = None,
+                as_of: date | None = None, book: Book | None = None) -> list[AnimalRow]:
+    """Animals with their status and place on *as_of* (default today); born after it: left out.
+
+    *status*: captive, wild, dead, ltf, alive (captive or wild) or all.
+    """
+    if status not in STATUS_FILTERS:
+        raise InvalidInputError(f"status {status!r} is not one of {', '.join(STATUS_FILTERS)}",
+                                f"use one of {', '.join(STATUS_FILTERS)}")
     book = book or load_book(session)
+    day = as_of or today()
     extra = {
         sid: (name, tuple(f for f, v in zip(FLAGS, vals) if v))
         for sid, name, *vals in session.execute(
             select(Animal.studbook_id, Animal.house_name, *(getattr(Animal, f) for f in FLAGS))
+            .where(Animal.void.is_(False))
         )
     }
     code = get_institution(session, at).code if at else None
-    now = today()
     rows = []
-    for sid in sorted(book.animals, key=lambda s: (not s.isdigit(), int(s) if s.isdigit() else 0, s)):
+    for sid in sorted(book.animals, key=_id_order):
         a = book.animals[sid]
-        st = status_of(book.events.get(sid, []))
-        if alive and not st.alive:
+        if as_of is not None and not a.birth.is_unknown and a.birth.value > as_of:
             continue
-        if code and (st.location != code or not st.alive):
+        st = status_of(book.events.get(sid, []), book.institutions, as_of)
+        if st.fate == "unplaced" and as_of is not None:
             continue
-        if sex and a.sex != sex:
+        if not _wanted(st, status) or (code and (st.location != code or not st.alive)) or (sex and a.sex != sex):
             continue
-        end = st.end.value if st.end and not st.end.is_unknown else now
-        age = None if a.birth.is_unknown or (st.end and st.end.is_unknown) else round(years_between(a.birth.value, end), 1)
         name, flags = extra[sid]
         rows.append(AnimalRow(
-            sid, name, a.sex, str(a.birth), age, a.birth_type,
+            sid, name, a.sex, str(a.birth), _age(a.birth, st, day), a.birth_type,
             _parent_label(a.sire_kind, a.sire, a.sire_candidates),
             _parent_label(a.dam_kind, a.dam, a.dam_candidates),
             st.fate, st.location, flags,
@@ -304,13 +355,26 @@ def animal_rows(session: Session, *, alive: bool = False, at: str | None = None,
     return rows
 
 
+def _id_order(sid: str) -> tuple[bool, int, str]:
+    return (not is_plain_number(sid), int(sid) if is_plain_number(sid) else 0, sid)
+
+
+def _age(birth: FuzzyDate, st: Status, day: date) -> float | None:
+    if birth.is_unknown or (st.end and st.end.is_unknown):
+        return None
+    end = st.end.value if st.end and not st.alive else day
+    return round(years_between(birth.value, end), 1)
+
+
 @dataclass(frozen=True)
 class HistoryRow:
+    event_id: int
     date: str
     event: str
     institution: str | None
     from_institution: str | None
     detail: str
+    void: bool = False
 
 
 @dataclass(frozen=True)
@@ -318,19 +382,22 @@ class AnimalDetail:
     row: AnimalRow
     rearing: str
     artificial_insemination: bool
-    local_ids: dict[str, str]
+    local_ids: list[str]
     offspring: list[str]
     history: list[HistoryRow]
     status: Status
     notes: str | None
     health_notes: str | None
+    void: bool = False
+    void_reason: str | None = None
 
 
 def history(session: Session, studbook_id: str) -> list[HistoryRow]:
-    animal = get_animal(session, studbook_id)
+    """Every event of an animal with its stable event id, in order; void events last, marked void."""
+    animal = get_animal(session, studbook_id, include_void=True)
     order = {f.event_id: k for k, f in enumerate(event_facts(animal))}
     out = []
-    for e in sorted(animal.events, key=lambda e: order[e.id]):
+    for e in sorted(animal.events, key=lambda e: (e.void, order.get(e.id, 0), e.id)):
         when = FuzzyDate.from_db(e.date, e.date_precision, e.date_estimated)
         detail = []
         if e.loan:
@@ -339,26 +406,82 @@ def history(session: Session, studbook_id: str) -> list[HistoryRow]:
             detail.append(f"cause: {e.cause}")
         if e.site:
             detail.append(f"site: {e.site}")
-        out.append(HistoryRow(str(when), e.kind, e.institution.code if e.institution else None,
-                              e.from_institution.code if e.from_institution else None, "; ".join(detail)))
+        if e.laid_at is not None:
+            detail.append(f"laid at {e.laid_at.code}")
+        if e.wild_egg:
+            detail.append("egg from a wild nest")
+        if e.litter_id is not None and e.kind == "birth":
+            detail.append(f"litter {e.litter_id}")
+        if e.notes:
+            detail.append(e.notes)
+        if e.void:
+            detail.append(f"VOID: {e.void_reason}")
+        out.append(HistoryRow(e.id, str(when), e.kind, e.institution.code if e.institution else None,
+                              e.from_institution.code if e.from_institution else None, "; ".join(detail), e.void))
     return out
 
 
-def show_animal(session: Session, studbook_id: str) -> AnimalDetail:
-    animal = get_animal(session, studbook_id)
-    book = load_book(session)
-    row = next(r for r in animal_rows(session, book=book) if r.studbook_id == animal.studbook_id)
+def show_animal(session: Session, studbook_id: str, as_of: date | None = None) -> AnimalDetail:
+    """One animal: master record, status, local IDs (every holding), offspring, events (reads only its family)."""
+    animal = get_animal(session, studbook_id, include_void=True)
+    hist = history(session, studbook_id)
+    if animal.void:
+        st = Status("void", None, None)
+        row = AnimalRow(animal.studbook_id, animal.house_name, animal.sex, str(FuzzyDate.from_db(
+            animal.birth_date, animal.birth_precision, animal.birth_estimated)), None, animal.birth_type, "", "",
+            "void", None)
+        offspring: list[str] = []
+    else:
+        book = load_book(session, [animal.studbook_id])
+        row = next(r for r in animal_rows(session, book=book, as_of=as_of) if r.studbook_id == animal.studbook_id)
+        st = status_of(book.events.get(animal.studbook_id, []), book.institutions, as_of)
+        offspring = sorted(book.children.get(animal.studbook_id, []), key=_id_order)
     return AnimalDetail(
-        row=row,
-        rearing=animal.rearing,
-        artificial_insemination=animal.artificial_insemination,
-        local_ids={li.institution.code: li.local_id for li in animal.local_ids},
-        offspring=sorted(book.children.get(animal.studbook_id, []), key=lambda s: (len(s), s)),
-        history=history(session, studbook_id),
-        status=status_of(book.events.get(animal.studbook_id, [])),
-        notes=animal.notes,
-        health_notes=animal.health_notes,
+        row=row, rearing=animal.rearing, artificial_insemination=animal.artificial_insemination,
+        local_ids=[f"{li.institution.code}:{li.local_id}" for li in sorted(animal.local_ids, key=lambda li: li.id)],
+        offspring=offspring, history=hist, status=st, notes=animal.notes, health_notes=animal.health_notes,
+        void=animal.void, void_reason=animal.void_reason,
     )
+
+
+@dataclass(frozen=True)
+class FoundAnimal:
+    studbook_id: str
+    matched: str  # studbook id | house name | local id
+    value: str
+    house_name: str | None
+    sex: str
+    void: bool
+
+
+def find_animals(session: Session, text: str, *, limit: int = 100) -> list[FoundAnimal]:
+    """Animals whose studbook ID, house name or local ID (current or past, any holding) matches *text*.
+
+    Exact matches first, then case-insensitive substrings.
+    """
+    needle = (text or "").strip()
+    if not needle:
+        raise InvalidInputError("nothing to find", "give a studbook ID, a house name or a local ID")
+    like = f"%{needle.lower()}%"
+    found: dict[tuple[str, str, str], FoundAnimal] = {}
+    queries = (
+        ("studbook id", select(Animal.studbook_id, Animal.studbook_id, Animal.house_name, Animal.sex, Animal.void)
+         .where(func.lower(Animal.studbook_id).like(like))),
+        ("house name", select(Animal.studbook_id, Animal.house_name, Animal.house_name, Animal.sex, Animal.void)
+         .where(func.lower(Animal.house_name).like(like))),
+        ("local id", select(Animal.studbook_id, Institution.code + ":" + LocalId.local_id, Animal.house_name,
+                            Animal.sex, Animal.void)
+         .join(LocalId, LocalId.animal_id == Animal.id).join(Institution, LocalId.institution_id == Institution.id)
+         .where(func.lower(LocalId.local_id).like(like))),
+    )
+    for what, q in queries:
+        for sid, value, name, sex, void in session.execute(q.limit(limit)):
+            found.setdefault((sid, what, str(value)), FoundAnimal(sid, what, str(value), name, sex, bool(void)))
+
+    def exact(f: FoundAnimal) -> bool:
+        return f.value.lower() == needle.lower() or f.value.lower().endswith(":" + needle.lower())
+
+    return sorted(found.values(), key=lambda f: (not exact(f), _id_order(f.studbook_id), f.matched))[:limit]
 
 
 @dataclass(frozen=True)
@@ -376,7 +499,7 @@ def pedigree_tree(session: Session, studbook_id: str, generations: int = 3) -> P
     if generations < 1:
         raise InvalidInputError(f"--generations {generations} must be at least 1", "e.g. --generations 3")
     root = get_animal(session, studbook_id)
-    book = load_book(session)
+    book = load_book(session, [root.studbook_id])
 
     def node(sid: str, role: str, depth: int, prob: float | None = None) -> PedigreeNode:
         a = book.animals[sid]
@@ -394,5 +517,3 @@ def pedigree_tree(session: Session, studbook_id: str, generations: int = 3) -> P
         return PedigreeNode(label, sid, a.sex, str(a.birth), role, parents)
 
     return node(root.studbook_id, "animal", 0)
-
-

@@ -17,6 +17,6 @@ def audit_rows(session: Session, *, studbook_id: str | None = None, limit: int =
     return [
         {"id": a.id, "at": a.at.isoformat(timespec="seconds") if a.at else None, "user": a.user,
          "command": a.command, "action": a.action, "table": a.table_name, "record": a.record,
-         "before": a.before, "after": a.after}
+         "before": a.before, "after": a.after, "reason": a.reason}
         for a in session.scalars(q)
     ]

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 import numpy as np
 
 from ..errors import InvalidInputError
-from .pedigree_rows import LoadedPedigree, age_years, resolve_ids
+from .pedigree_rows import LoadedPedigree, age_years, parse_as_of, resolve_ids
 
 KINSHIP_VALUE_NOTE = ("kinship value (MK weighted by reproductive value) needs life tables, which studbook "
                       "does not compute yet; it is reported as null")
@@ -81,8 +82,8 @@ def mean_kinship_rows(loaded: LoadedPedigree) -> list[dict[str, Any]]:
         rows.append({
             "id": sid, "mean_kinship": float(mk[j]), "F": float(f[i]),
             "percent_known": round(100.0 * float(known[i]), 2), "rank": rank,
-            "sex": inf.sex if inf else None, "age": age_years(inf.birth_date) if inf else None,
-            "institution": inf.location if inf else None,
+            "sex": inf.sex if inf else None, "age": age_years(inf.birth_date, loaded.day) if inf else None,
+            "institution": inf.location if inf else None, "in_wild": inf.in_wild if inf else False,
             "mk_zscore": (float(mk[j]) - float(mk.mean())) / sd if sd > 0 else 0.0, "kinship_value": None,
         })
     return rows
@@ -95,6 +96,11 @@ def summary(loaded: LoadedPedigree) -> dict[str, Any]:
     out: dict[str, Any] = {k: (_num(v) if isinstance(v, float) else v) for k, v in s.items()}
     out["mean_percent_known"] = None if out["mean_percent_known"] is None else round(100 * out["mean_percent_known"], 2)
     out["n_records"] = loaded.pedigree.n
+    # Every living animal (captive or in the wild), excluded ones too: `animal list --alive`.
+    out["n_alive"] = int(loaded.pedigree.alive.sum())
+    out["n_living_in_wild"] = sum(1 for i in loaded.pedigree.living.tolist()
+                                  if loaded.info[loaded.pedigree.ids[i]].in_wild)
+    out["as_of"] = (loaded.day or date.today()).isoformat()
     out["kinship_value"] = None
     out["notes"] = [KINSHIP_VALUE_NOTE]
     return out
@@ -199,16 +205,21 @@ def genome_uniqueness_rows(loaded: LoadedPedigree, res: Any) -> list[dict[str, A
     return [{"id": ped.ids[int(i)], "genome_uniqueness": float(g)} for i, g in zip(res.living.tolist(), res.genome_uniqueness.tolist())]
 
 
-def load_for_analysis(url: str, session_factory: Callable[[], Any]) -> LoadedPedigree:
-    """The book's pedigree: SQLite files through the fast read-only path, other databases through a session."""
+def load_for_analysis(url: str, session_factory: Callable[[], Any], as_of: str | None = None) -> LoadedPedigree:
+    """The book's pedigree on ``--as-of`` *as_of* (default: the book's census date, else today).
+
+    SQLite files go through the fast read-only path, other databases through a session;
+    both run the same SQL and build the pedigree with ``pedigree_rows.build_loaded``.
+    """
     from ..config import sqlite_path
 
+    day = parse_as_of(as_of)
     path = sqlite_path(url)
     if path is not None:
         from .fastread import load_pedigree_sqlite
 
-        return load_pedigree_sqlite(path)
+        return load_pedigree_sqlite(path, day)
     from .analysis import load_pedigree
 
     with session_factory() as session:
-        return load_pedigree(session)
+        return load_pedigree(session, day)

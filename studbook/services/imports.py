@@ -1,38 +1,50 @@
 """``studbook import pedigree``: a generic pedigree CSV into the book, all or nothing.
 
 The file is parsed and checked by :mod:`studbook.io.pedigree_csv` (every problem
-with its line). Rows become animals with an undetermined or year-precision birth
-date, a birth event at the placeholder institution ``UNKNOWN`` (SPARKS' convention
-for an animal of unknown origin), and, when the file says ``alive = 0``, a death of
-undetermined date. Inserts use Core executemany (a 28,000-animal file loads in
-seconds) and write their audit rows in the same transaction.
+with its line; loops are found with one topological sort, see
+:mod:`studbook.loops`). Rows become animals with an undetermined or year-precision
+birth date, a birth event at the placeholder institution ``UNKNOWN`` (SPARKS'
+convention for an animal of unknown origin), and, when the file says ``alive = 0``,
+a death of undetermined date. Inserts use Core executemany and their audit rows are
+written in the same transaction.
 
-Then the book rules run on the whole book. Structural rule errors refuse the
-import. Date rules (a parent born after its offspring, breeding age) are reported
-as warnings: published pedigrees contain such birth-year slips, and the genetics do
-not depend on them. ``studbook validate`` lists them afterwards.
+Then the book rules run on the imported animals, exactly as on any other write.
+Every rule error refuses the import (nothing is written) and every error is listed;
+no error is let in as a warning, so an imported book always passes
+``studbook validate``. With ``repair=True`` a parent that the rules find impossible
+(P06-P09: not born before its offspring, too young to breed, dead before the birth
+or the conception; E09: a dam that cannot be at the birth place) is cleared - it
+becomes unknown, as optiSel's ``prePed`` does - and each change is listed with the
+line of the animal. Errors that clearing a parent cannot fix (a birth date in the
+future, say) still refuse the import. Warnings are returned for the command to count.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from ..audit import log_bulk_inserts
 from ..dates import FuzzyDate
 from ..errors import ImportFormatError, ValidationError
-from ..io.pedigree_csv import PedigreeFile, read_pedigree_csv
+from ..io.pedigree_csv import PedigreeFile, PedigreeRow, read_pedigree_csv
 from ..models import Animal, Event, Institution
-from ..rules import check_book, errors_of
+from ..records import AnimalFacts, Book
+from ..rules import ERROR, Finding, check_book, errors_of
 from .book import load_book
 from .setup import ensure_species
 
 UNKNOWN_CODE = "UNKNOWN"
-DATE_RULES = frozenset({"P06", "P07", "P08", "P09", "D01", "E09"})
+# Rules that can find a parent impossible (its dates, or the dam not at the birth place):
+# --repair clears that parent.
+PARENT_RULES = frozenset({"P06", "P07", "P08", "P09", "E09"})
+_CHUNK = 5000  # rows per executemany
 
 
 @dataclass
@@ -55,10 +67,57 @@ def _unknown_institution(session: Session) -> Institution:
     return inst
 
 
+def _birth(r: PedigreeRow, unknown: FuzzyDate) -> FuzzyDate:
+    if r.birth_date:  # already checked by the reader
+        return FuzzyDate.parse(r.birth_date, what=f"line {r.line}: animal {r.id}: birth date")
+    if r.birth_year is not None:
+        return FuzzyDate(date(r.birth_year, 1, 1), "Y")
+    return unknown
+
+
+def _executemany(session: Session, stmt: Any, rows: list[dict[str, Any]]) -> None:
+    conn = session.connection()
+    for start in range(0, len(rows), _CHUNK):
+        conn.execute(stmt, rows[start:start + _CHUNK])
+
+
+def _cleared(a: AnimalFacts, role: str) -> AnimalFacts:
+    if role == "sire":
+        return replace(a, sire=None, sire_kind="UNK")
+    return replace(a, dam=None, dam_kind="UNK")
+
+
+def impossible_parents(book: Book, findings: Iterable[Finding]) -> dict[tuple[str, str], list[Finding]]:
+    """Which parent each impossible-parent error (``PARENT_RULES``) is about: ``(animal, role) -> errors``.
+
+    Found with the rules themselves, not by reading messages: an error belongs to
+    the sire (dam) when it goes away once the sire (dam) is cleared. ``book`` is
+    restored before returning.
+    """
+    bad: dict[str, list[Finding]] = {}
+    for f in findings:
+        if f.severity == ERROR and f.code in PARENT_RULES:
+            bad.setdefault(f.studbook_id, []).append(f)
+    out: dict[tuple[str, str], list[Finding]] = {}
+    for sid, errors in bad.items():
+        a = book.animals[sid]
+        for role in ("sire", "dam"):
+            if (a.sire if role == "sire" else a.dam) is None:
+                continue
+            book.animals[sid] = _cleared(a, role)
+            try:
+                left = set(check_book(book, [sid]))
+            finally:
+                book.animals[sid] = a
+            gone = [f for f in errors if f not in left]
+            if gone:
+                out[(sid, role)] = gone
+    return out
+
+
 def import_pedigree(session: Session, path: str | Path, *, repair: bool = False) -> PedigreeImportReport:
     parsed: PedigreeFile = read_pedigree_csv(path, repair=repair)
     name = Path(path).name
-    existing = {sid: pk for sid, pk in session.execute(select(Animal.studbook_id, Animal.id))}
     from .animals import MAX_ID_LENGTH
 
     too_long = [f"line {r.line}: animal {r.id[:20]}...: the ID is {len(r.id)} characters long; at most "
@@ -67,6 +126,7 @@ def import_pedigree(session: Session, path: str | Path, *, repair: bool = False)
         raise ImportFormatError(f"{name}: {len(too_long)} ID(s) are too long; nothing was imported",
                                 "shorten the IDs (e.g. use numbers and keep names in another column)",
                                 problems=too_long)
+    existing = set(session.scalars(select(Animal.studbook_id)))
     clashes = [f"line {r.line}: animal {r.id}: studbook ID {r.id} is already in the book"
                for r in parsed.rows if r.id in existing]
     if clashes:
@@ -74,19 +134,14 @@ def import_pedigree(session: Session, path: str | Path, *, repair: bool = False)
                                 "import into a new --db, or rename the animals in the file", problems=clashes)
     ensure_species(session)
     inst = _unknown_institution(session)
-    problems: list[str] = []
-    births: dict[str, FuzzyDate] = {}
-    for r in parsed.rows:
-        if r.birth_date:
-            births[r.id] = FuzzyDate.parse(r.birth_date, what=f"line {r.line}: animal {r.id}: birth date")
-        elif r.birth_year is not None:
-            births[r.id] = FuzzyDate(date(r.birth_year, 1, 1), "Y")
-        else:
-            births[r.id] = FuzzyDate.unknown()
-    if problems:
-        raise ImportFormatError(f"{name} has {len(problems)} problem(s); nothing was imported", "fix them", problems)
+    unknown = FuzzyDate.unknown()
+    births = {r.id: _birth(r, unknown) for r in parsed.rows}
+    line_of = {r.id: r.line for r in parsed.rows}
 
-    animal_values = []
+    # Keys above these are this import's rows (other writers' rows are filtered out by animal).
+    last_animal = session.scalar(select(func.max(Animal.id))) or 0
+    last_event = session.scalar(select(func.max(Event.id))) or 0
+    animal_values: list[dict[str, Any]] = []
     for r in parsed.rows:
         b = births[r.id]
         founder_of_file = r.sire is None and r.dam is None and r.sire_wild and r.dam_wild
@@ -97,22 +152,26 @@ def import_pedigree(session: Session, path: str | Path, *, repair: bool = False)
             "hybrid_suspect": False, "exclude_from_release": False, "artificial_insemination": False,
             "version": 1, "notes": "founder of the imported pedigree" if founder_of_file else None,
         })
-    for start in range(0, len(animal_values), 5000):
-        session.connection().execute(insert(Animal.__table__), animal_values[start:start + 5000])
-    ids = {sid: pk for sid, pk in session.execute(select(Animal.studbook_id, Animal.id))}
+    _executemany(session, insert(Animal), animal_values)
+    ids: dict[str, int] = {
+        sid: pk for sid, pk in session.execute(select(Animal.studbook_id, Animal.id).where(Animal.id > last_animal))
+        if sid in births
+    }
 
     def kind(parent: str | None, wild: bool) -> str:
         return "ID" if parent is not None else ("WILD" if wild else "UNK")
 
-    links = [
-        {"pk": ids[r.id], "sk": kind(r.sire, r.sire_wild), "si": ids[r.sire] if r.sire else None,
-         "dk": kind(r.dam, r.dam_wild), "di": ids[r.dam] if r.dam else None}
+    links = {
+        ids[r.id]: {"pk": ids[r.id], "sk": kind(r.sire, r.sire_wild), "si": ids[r.sire] if r.sire else None,
+                    "dk": kind(r.dam, r.dam_wild), "di": ids[r.dam] if r.dam else None}
         for r in parsed.rows
-    ]
-    stmt = (update(Animal.__table__).where(Animal.__table__.c.id == bindparam("pk"))
-            .values(sire_kind=bindparam("sk"), sire_id=bindparam("si"), dam_kind=bindparam("dk"), dam_id=bindparam("di")))
-    session.connection().execute(stmt, links)
-    event_values = []
+    }
+    set_parents = (update(Animal).where(Animal.id == bindparam("pk"))
+                   .values(sire_kind=bindparam("sk"), sire_id=bindparam("si"),
+                           dam_kind=bindparam("dk"), dam_id=bindparam("di")))
+    _executemany(session, set_parents, [ln for ln in links.values() if ln["si"] is not None or ln["di"] is not None
+                                         or ln["sk"] != "UNK" or ln["dk"] != "UNK"])
+    event_values: list[dict[str, Any]] = []
     for r in parsed.rows:
         b = births[r.id]
         event_values.append({"animal_id": ids[r.id], "kind": "birth", "date": b.db_value, "date_precision": b.precision,
@@ -120,37 +179,55 @@ def import_pedigree(session: Session, path: str | Path, *, repair: bool = False)
         if r.alive is False:
             event_values.append({"animal_id": ids[r.id], "kind": "death", "date": None, "date_precision": "U",
                                  "date_estimated": False, "institution_id": inst.id, "loan": False})
-    for start in range(0, len(event_values), 5000):
-        session.connection().execute(insert(Event.__table__), event_values[start:start + 5000])
+    _executemany(session, insert(Event), event_values)
+
+    # The rules, as on every write: any error refuses the import (no error becomes a warning).
+    book = load_book(session)
+    findings = check_book(book, list(births))
+    repairs = [(a.line, f"line {a.line}: animal {a.id}: {a.action}") for a in parsed.repairs]
+    if repair and any(f.code in PARENT_RULES for f in errors_of(findings)):
+        cleared = impossible_parents(book, findings)
+        for (sid, role), why in sorted(cleared.items(), key=lambda item: line_of[item[0][0]]):
+            parent = book.animals[sid].sire if role == "sire" else book.animals[sid].dam
+            ln = links[ids[sid]]
+            ln.update({"sk": "UNK", "si": None} if role == "sire" else {"dk": "UNK", "di": None})
+            reasons = "; ".join(f"rule {f.code}: {f.message}" for f in why)
+            repairs.append((line_of[sid], f"line {line_of[sid]}: animal {sid}: cleared {role} {parent} ({reasons})"))
+        if cleared:
+            _executemany(session, set_parents, [links[ids[sid]] for sid in {sid for sid, _ in cleared}])
+            findings = check_book(load_book(session), list(births))
+    errors = errors_of(findings)
+    if errors:
+        parents = any(e.code in PARENT_RULES for e in errors)
+        if repair:
+            hint = ("fix the listed animals in the file; --repair clears parents that the rules find impossible "
+                    "but cannot change a birth date")
+        elif parents:
+            hint = ("fix the listed animals, or run with --repair to clear the parents that the rules find "
+                    "impossible (every change is listed)")
+        else:
+            hint = "fix the listed animals in the file"
+        raise ValidationError(f"{name} breaks {len(errors)} studbook rule(s); nothing was imported", hint,
+                              problems=[e.line() for e in errors])
 
     by_pk = {pk: sid for sid, pk in ids.items()}
-    link_of = {ln["pk"]: ln for ln in links}
-    audit_animals = []
+    audit_animals: list[tuple[int | None, str | None, dict[str, Any]]] = []
     for v in animal_values:
         pk = ids[v["studbook_id"]]
-        ln = link_of[pk]
+        ln = links[pk]
         after = dict(v, id=pk, sire_kind=ln["sk"], sire_id=ln["si"], dam_kind=ln["dk"], dam_id=ln["di"])
-        audit_animals.append((pk, v["studbook_id"], after))
+        audit_animals.append((pk, by_pk[pk], after))
     log_bulk_inserts(session, "animal", audit_animals)
     new_events = session.execute(
-        select(Event.id, Event.animal_id, Event.kind, Event.date, Event.date_precision)
-        .where(Event.animal_id.in_(select(Animal.id).where(Animal.studbook_id.in_(list(births)))))
-    ).all() if len(births) < 30000 else session.execute(
-        select(Event.id, Event.animal_id, Event.kind, Event.date, Event.date_precision)).all()
-    log_bulk_inserts(session, "event", [
-        (eid, by_pk.get(aid), {"animal_id": aid, "kind": k, "date": d, "date_precision": p, "institution_id": inst.id})
-        for eid, aid, k, d, p in new_events if aid in by_pk and by_pk[aid] in births
-    ])
-
-    findings = check_book(load_book(session), [r.id for r in parsed.rows])
-    errors = [f for f in errors_of(findings) if f.code not in DATE_RULES]
-    if errors:
-        raise ValidationError(f"{name} breaks {len(errors)} studbook rule(s); nothing was imported",
-                              "fix the listed animals (or use --repair for pedigree loops and parent sexes)",
-                              problems=[e.line() for e in errors])
-    warnings = [f.line() for f in findings if f.severity != "error" or f.code in DATE_RULES]
+        select(Event.id, Event.animal_id, Event.kind, Event.date, Event.date_precision).where(Event.id > last_event))
+    audit_events: list[tuple[int | None, str | None, dict[str, Any]]] = [
+        (eid, by_pk[aid], {"animal_id": aid, "kind": k, "date": d, "date_precision": p, "institution_id": inst.id})
+        for eid, aid, k, d, p in new_events if aid in by_pk
+    ]
+    log_bulk_inserts(session, "event", audit_events)
     return PedigreeImportReport(
         file=name, animals=len(parsed.rows), added_parents=len(parsed.added_parents),
         dead=sum(1 for r in parsed.rows if r.alive is False),
-        repairs=[f"line {a.line}: animal {a.id}: {a.action}" for a in parsed.repairs], warnings=warnings,
+        repairs=[text for _, text in sorted(repairs, key=lambda item: item[0])],
+        warnings=[f.line() for f in findings if f.severity != ERROR],
     )

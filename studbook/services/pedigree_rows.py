@@ -1,27 +1,73 @@
-"""Rows of the animal table -> frozen Pedigree (the one place where labels become indices).
+"""Rows of the book -> frozen Pedigree: the one place where labels become indices.
 
-Pure: no database library. The two readers (SQLAlchemy Core in ``analysis``, the
-stdlib ``sqlite3`` fast path in ``fastread``) run the same query and hand the
-same tuples here.
+Pure: no database library. The two readers (SQLAlchemy in ``analysis``, the stdlib
+``sqlite3`` fast path in ``fastread``) run the same SQL text (the ``*_SQL``
+constants below) and hand the rows, as :class:`BookRows`, to :func:`build_loaded`.
+The status of every animal (alive, in the wild, where) comes from
+``records.status_of`` over its events, exactly as ``animal list`` derives it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from ..dates import FuzzyDate
 from ..errors import InvalidInputError, NotFoundError
 from ..pedigree import Pedigree, PedigreeRecord
+from ..records import EventFacts, status_of
 
-END_KINDS = ("death", "release", "ltf")
-LOCATION_KINDS = ("birth", "capture", "transfer")
+# The read path's SQL, run as is by both readers. Void animals and events count nowhere
+# (booleans: SQLite stores 0/1 and reads FALSE as 0; PostgreSQL has a boolean type).
+ANIMALS_SQL = """
+SELECT a.studbook_id, a.sex, a.birth_date, a.sire_kind, s.studbook_id, a.dam_kind, d.studbook_id,
+       a.exclude_from_analysis, a.do_not_breed, a.contracepted, a.hybrid_suspect, a.exclude_from_release,
+       a.rearing, a.id, a.house_name, a.health_notes
+FROM animal a LEFT JOIN animal s ON a.sire_id = s.id LEFT JOIN animal d ON a.dam_id = d.id
+WHERE a.void = false
+ORDER BY a.id
+"""
+# Unsorted: each animal's events are put in order by ``records.order_events``.
+EVENTS_SQL = """
+SELECT e.animal_id, e.kind, e.date, e.date_precision, e.date_estimated, e.id, i.code
+FROM event e LEFT JOIN institution i ON e.institution_id = i.id
+WHERE e.void = false
+"""
+MULT_SQL = """
+SELECT c.studbook_id, p.role, k.studbook_id, p.probability FROM parent_candidate p
+JOIN animal c ON p.animal_id = c.id JOIN animal k ON p.candidate_id = k.id
+WHERE c.void = false
+ORDER BY p.id
+"""
+INSTITUTIONS_SQL = "SELECT code, kind FROM institution"
+CENSUS_SQL = "SELECT census_date FROM species ORDER BY id"
+OPEN_PROBLEMS_SQL = "SELECT count(*) FROM problem WHERE resolved_at IS NULL"
+
+CENSUS_NOTE = ("As of the book's census date {day} (--as-of DATE for another day; "
+               "`studbook species set --census-date none` to use today).")
+
+
+@dataclass(frozen=True)
+class BookRows:
+    """What the read path's SQL returned, as plain tuples (see the ``*_SQL`` constants)."""
+
+    animals: Sequence[tuple[Any, ...]]
+    events: Sequence[tuple[Any, ...]]
+    mult: Sequence[tuple[Any, ...]]
+    institutions: Sequence[tuple[Any, ...]] = ()
+    census: Any = None
+    open_problems: int = 0
 
 
 @dataclass(frozen=True)
 class AnimalInfo:
-    """What reports show next to the numbers (not needed by the algorithms)."""
+    """What reports show next to the numbers (not needed by the algorithms).
+
+    ``fate``: captive, wild, dead, ltf or unplaced (``records.Status.fate``) on the
+    reference day; ``alive`` = captive or wild; ``in_wild`` = wild.
+    """
 
     sex: str
     birth_date: date | None
@@ -29,12 +75,31 @@ class AnimalInfo:
     alive: bool
     flags: dict[str, bool]
     house_name: str | None = None
+    fate: str = "unplaced"
+    in_wild: bool = False
 
 
 @dataclass(frozen=True)
 class LoadedPedigree:
+    """The book on one day: the frozen pedigree, display info per animal, and what the CLI reports.
+
+    ``day``: the reference day the book was read at (None = today); ``note``: why it is
+    not today when the user did not ask (the census date); ``open_problems``: the
+    book's open problems (numbers may be wrong while there are any).
+    """
+
     pedigree: Pedigree
     info: dict[str, AnimalInfo]
+    day: date | None = None
+    note: str | None = None
+    open_problems: int = 0
+    kinds: dict[str, str] = field(default_factory=dict)
+
+    def problems_warning(self) -> str | None:
+        if not self.open_problems:
+            return None
+        return (f"Warning: the book has {self.open_problems} open problem(s); numbers may be wrong "
+                "(see `studbook problems list --open`)")
 
 
 def _as_date(value: Any) -> date | None:
@@ -49,59 +114,73 @@ def _decimal_year(d: date | None) -> float | None:
     return d.year + (d.toordinal() - date(d.year, 1, 1).toordinal() + 0.5) / 365.25
 
 
-def fates(events: Iterable[tuple[int, str, Any, int, str | None]]) -> tuple[set[int], dict[int, str | None]]:
-    """(animals whose record has ended, last location per animal) from raw event rows.
+def parse_as_of(text: str | None) -> date | None:
+    """``--as-of`` text -> a day (a month or year means its last day); None when not given.
 
-    Each row: ``(animal pk, kind, date or None, event id, institution code)``. Events are
-    taken in the order of ``records.EventFacts.sort_key``: by date (an undetermined
-    death/release/ltf last, any other undetermined event first), then birth/capture
-    before transfers before endings, then entry order. A capture after a release
-    brings the animal back; nothing brings it back after death.
+    The same reading as ``services.census.parse_day`` (which needs the database layer).
     """
-    rank = {"birth": 0, "capture": 0, "transfer": 1, "death": 2, "release": 2, "ltf": 2}
-    keyed = sorted(
-        (pk, str(when)[:10] if when is not None else ("9999-12-31" if rank[kind] == 2 else "0000-00-00"),
-         rank[kind], eid, kind, code)
-        for pk, kind, when, eid, code in events
-    )
-    ended: set[int] = set()
-    dead: set[int] = set()
-    location: dict[int, str | None] = {}
-    for pk, _day, _rank, _eid, kind, code in keyed:
-        if kind in LOCATION_KINDS:
-            location[pk] = code
-            if pk not in dead:
-                ended.discard(pk)
-        else:
-            ended.add(pk)
-            if kind == "death":
-                dead.add(pk)
-    return ended, location
+    if not text:
+        return None
+    d = FuzzyDate.parse(text, what="--as-of")
+    if d.is_unknown or d.estimated:
+        raise InvalidInputError(f"--as-of {text!r} must be a date such as 2010-01-01", "write YYYY-MM-DD")
+    return d.latest
 
 
-def build_loaded(
-    animals: Iterable[tuple[Any, ...]],
-    ended: set[int],
-    location: dict[int, str | None],
-    mult: dict[tuple[str, str], list[tuple[str, float]]],
-) -> LoadedPedigree:
-    """Build the Pedigree from the animal rows.
+def reference_day(as_of: date | None, census: Any) -> tuple[date | None, str | None]:
+    """(day, note): *as_of*, else the book's census date (with a note), else (None, None) = today."""
+    if as_of is not None:
+        return as_of, None
+    day = _as_date(census)
+    if day is None:
+        return None, None
+    return day, CENSUS_NOTE.format(day=day.isoformat())
+
+
+def event_facts_by_animal(events: Iterable[tuple[Any, ...]], sid_of: dict[int, str]) -> dict[int, list[EventFacts]]:
+    """Event rows ``(animal pk, kind, date, precision, estimated, event id, institution code)`` as
+    ``records.EventFacts`` per animal pk (animals not in *sid_of* are left out)."""
+    out: dict[int, list[EventFacts]] = {}
+    for pk, kind, when, precision, estimated, eid, code in events:
+        sid = sid_of.get(pk)
+        if sid is None:
+            continue
+        out.setdefault(pk, []).append(EventFacts(
+            sid, kind, FuzzyDate.from_db(_as_date(when), precision or "D", bool(estimated)), code, event_id=int(eid)))
+    return out
+
+
+def build_loaded(rows: BookRows, as_of: date | None = None) -> LoadedPedigree:
+    """Build the Pedigree of the book on the reference day from the read path's rows.
 
     Each animal row: ``(studbook_id, sex, birth_date, sire_kind, sire_studbook_id, dam_kind,
     dam_studbook_id, exclude_from_analysis, do_not_breed, contracepted, hybrid_suspect,
-    exclude_from_release, rearing, pk, house_name, health_notes)``. ``ended``: pks with a death,
-    release or lost-to-follow-up event; ``location``: pk -> institution of its last location
-    event; ``mult``: (studbook_id, role) -> candidates.
+    exclude_from_release, rearing, pk, house_name, health_notes)``; event rows as
+    ``EVENTS_SQL``; MULT rows ``(studbook_id, role, candidate, probability)``.
 
-    Alive = placed somewhere (birth/capture) and not ended. The living analysis
-    population is the living animals not flagged ``exclude_from_analysis``.
+    The reference day is *as_of*, else the book's census date, else today (None: every
+    recorded event counts). On a given day, animals born after it are left out (and so
+    is anything descending from them, which only a broken record can have); the status
+    of the others is ``records.status_of`` of their events that had happened by then.
+    Alive = captive or in the wild; the living analysis population is the living
+    animals not flagged ``exclude_from_analysis``.
     """
+    day, note = reference_day(as_of, rows.census)
+    kinds = {str(code): str(kind) for code, kind in rows.institutions}
+    animals = list(rows.animals)
+    if day is not None:
+        animals = _on_day(animals, rows.mult, day)
+    mult: dict[tuple[str, str], list[tuple[str, float]]] = {}
+    for sid, role, cid, prob in rows.mult:
+        mult.setdefault((sid, role), []).append((cid, float(prob)))
+    events = event_facts_by_animal(rows.events, {r[13]: r[0] for r in animals})
     records = []
     info: dict[str, AnimalInfo] = {}
     for (sid, sex, bdate, skind, s_sid, dkind, d_sid, excl, dnb, contra, hybrid, no_release, rearing, pk, name,
          health) in animals:
         bdate = _as_date(bdate)
-        alive = pk in location and pk not in ended
+        st = status_of(events.get(pk, ()), kinds, day)
+        alive = st.alive
         records.append(PedigreeRecord(
             id=sid, sire=s_sid if skind == "ID" else None, dam=d_sid if dkind == "ID" else None,
             sire_wild=skind == "WILD", dam_wild=dkind == "WILD",
@@ -109,11 +188,37 @@ def build_loaded(
             dam_mult=tuple(mult.get((sid, "dam"), ())) if dkind == "MULT" else (),
             sex=sex, alive=alive, in_analysis=not excl, birth_year=_decimal_year(bdate),
         ))
-        info[sid] = AnimalInfo(sex, bdate, location.get(pk), alive, {
+        info[sid] = AnimalInfo(sex, bdate, st.location, alive, {
             "exclude_from_analysis": bool(excl), "do_not_breed": bool(dnb), "contracepted": bool(contra),
             "hybrid_suspect": bool(hybrid), "exclude_from_release": bool(no_release),
-            "parent_reared": rearing == "parent", "health_notes": bool(health and str(health).strip())}, name)
-    return LoadedPedigree(Pedigree.from_records(records), info)
+            "parent_reared": rearing == "parent", "health_notes": bool(health and str(health).strip())},
+            name, st.fate, st.fate == "wild")
+    return LoadedPedigree(Pedigree.from_records(records), info, day, note, int(rows.open_problems or 0), kinds)
+
+
+def _on_day(animals: list[tuple[Any, ...]], mult_rows: Iterable[tuple[Any, ...]], day: date) -> list[tuple[Any, ...]]:
+    """The animals born by *day* (an undetermined birth counts as born), as ``animal list --as-of``.
+
+    Parents come before offspring, so nothing refers to a left-out animal; should a broken
+    record say otherwise, its descendants are left out too rather than given unknown parents.
+    """
+    gone = {r[0] for r in animals if (b := _as_date(r[2])) is not None and b > day}
+    if not gone:
+        return animals
+    parents: dict[str, set[str]] = {}
+    for r in animals:
+        parents[r[0]] = {p for kind, p in ((r[3], r[4]), (r[5], r[6])) if kind == "ID" and p is not None}
+    for sid, _role, cid, _prob in mult_rows:
+        if sid in parents:
+            parents[sid].add(cid)
+    changed = True
+    while changed:
+        changed = False
+        for sid, ps in parents.items():
+            if sid not in gone and ps & gone:
+                gone.add(sid)
+                changed = True
+    return [r for r in animals if r[0] not in gone]
 
 
 def resolve_ids(ped: Pedigree, labels: list[str]) -> list[int]:

@@ -1,8 +1,10 @@
 """Breeding and transfer decisions for the book: the recommend domain applied to the living population.
 
-The population is the living analysis population L (as for mean kinship). Breeding
-eligibility narrows who may be paired or released, never who counts for gene
-diversity: every animal of L stays in the kinship matrix.
+The population is the living analysis population L (as for mean kinship): the captive
+animals and the monitored animals in the wild. Breeding eligibility narrows who may be
+paired, moved or released, never who counts for gene diversity: every animal of L stays
+in the kinship matrix. Only captive animals breed, move or are released (an animal in
+the wild is never a breeder or a mover); a reintroduction weighs the captive population.
 """
 
 from __future__ import annotations
@@ -41,6 +43,20 @@ class Population:
     sites: list[Any]                # recommend.transfers.Site
     breeder: np.ndarray             # eligible to breed
     why_not: dict[str, list[str]] = field(default_factory=dict)
+    captive: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))  # held in captivity (not wild)
+    no_coordinates: list[str] = field(default_factory=list)  # institutions holding members of L, without coordinates
+
+    @property
+    def captive_location(self) -> np.ndarray:
+        """Site index of the captive members (-1 for the animals in the wild): what transfer planning sees."""
+        return np.where(self.captive, self.location, -1)
+
+    def coordinates_warning(self) -> str | None:
+        """One line naming the institutions left out of distance-based planning (None when there are none)."""
+        if not self.no_coordinates:
+            return None
+        return (f"Warning: {len(self.no_coordinates)} institution(s) have no coordinates and are left out of "
+                f"distance-based planning: {', '.join(self.no_coordinates)}")
 
     def pos(self, studbook_id: str) -> int:
         try:
@@ -56,14 +72,22 @@ class Population:
         return self.sites[s].code if s >= 0 else None
 
 
-def build_population(session: Session, *, relax: tuple[str, ...] = (), today: date | None = None) -> Population:
+def build_population(session: Session, *, relax: tuple[str, ...] = (), as_of: str | None = None,
+                     today: date | None = None) -> Population:
+    """The living analysis population on ``--as-of`` *as_of* (default: the census date, else today).
+
+    *today* (a day) is an older way to give the day; *as_of* (text, as typed) wins.
+    Ages and breeding ages are taken on that day. Animals in the wild are members of L
+    but never breeders (reason "in the wild").
+    """
     from ..genetics import inbreeding, kinship_matrix, percent_known
     from ..recommend.transfers import Site
+    from .pedigree_rows import parse_as_of
 
     for r in relax:
         if r not in RELAXABLE:
             raise InvalidInputError(f"--relax {r!r} is not a relaxable exclusion", f"use one of {', '.join(RELAXABLE)}")
-    loaded = load_pedigree(session)
+    loaded = load_pedigree(session, parse_as_of(as_of) or today)
     ped = loaded.pedigree
     L = np.asarray(ped.living, dtype=np.int64)
     if len(L) == 0:
@@ -76,13 +100,19 @@ def build_population(session: Session, *, relax: tuple[str, ...] = (), today: da
     sites = [Site(i.code, i.latitude, i.longitude, i.region, i.capacity_males, i.capacity_females) for i in insts]
     site_of = {s.code: k for k, s in enumerate(sites)}
     sex = np.array([{"M": 1, "F": 2}.get(loaded.info[s].sex, 0) for s in ids], dtype=np.int8)
-    ages = [age_years(loaded.info[s].birth_date, today) for s in ids]
+    ages = [age_years(loaded.info[s].birth_date, loaded.day) for s in ids]
     location = np.array([site_of.get(loaded.info[s].location or "", -1) for s in ids], dtype=np.int64)
+    captive = np.array([not loaded.info[s].in_wild for s in ids], dtype=bool)
+    held = {int(k) for k in location.tolist() if k >= 0}
+    no_coordinates = sorted(sites[k].code for k in held if not sites[k].has_coordinates)
     breeder = np.ones(len(ids), dtype=bool)
     why: dict[str, list[str]] = {}
     for k, sid in enumerate(ids):
         inf = loaded.info[sid]
+        age = ages[k]
         reasons = []
+        if inf.in_wild:
+            reasons.append("in the wild")
         if sex[k] == 0:
             reasons.append("sex unknown")
         if inf.flags["hybrid_suspect"]:
@@ -91,19 +121,20 @@ def build_population(session: Session, *, relax: tuple[str, ...] = (), today: da
             reasons.append("do-not-breed")
         if inf.flags["contracepted"] and "contracepted" not in relax:
             reasons.append("contracepted")
-        if "age" not in relax and ages[k] is not None and sex[k]:
+        if "age" not in relax and age is not None and sex[k]:
             lo = sp.min_breeding_age(inf.sex)
             hi = sp.max_breeding_age(inf.sex)
-            if ages[k] < lo:
+            if age < lo:
                 reasons.append(f"younger than {lo:g} years")
-            elif ages[k] > hi:
+            elif age > hi:
                 reasons.append(f"older than {hi:g} years")
         if reasons:
             breeder[k] = False
             why[sid] = reasons
     F = inbreeding(ped)[L]
     known = percent_known(ped)[L]
-    return Population(loaded, L, ids, K, K.mean(axis=1), known, F, sex, ages, location, sites, breeder, why)
+    return Population(loaded, L, ids, K, K.mean(axis=1), known, F, sex, ages, location, sites, breeder, why,
+                      captive, no_coordinates)
 
 
 def load_msi_config(path: str | None) -> Any:
@@ -168,7 +199,7 @@ def evaluate_one(pop: Population, male: str, female: str, config: Any) -> dict[s
     """Everything about one prospective pair, with the reasons behind its MSI."""
     from ..recommend.msi import msi_label
     from ..recommend.pairing import evaluate_pairs
-    from ..recommend.transfers import great_circle_km
+    from ..recommend.transfers import site_km
 
     m, f = pop.pos(male), pop.pos(female)
     if pop.sex[m] != 1:
@@ -194,7 +225,8 @@ def evaluate_one(pop: Population, male: str, female: str, config: Any) -> dict[s
     sm, sf = int(pop.location[m]), int(pop.location[f])
     if sm >= 0 and sf >= 0 and sm != sf:
         a, b = pop.sites[sm], pop.sites[sf]
-        out["distance_km"] = round(float(great_circle_km(a.latitude, a.longitude, b.latitude, b.longitude)), 1)
+        km = site_km(a, b)  # None: a site without coordinates (never 0/0)
+        out["distance_km"] = None if km is None else round(km, 1)
         out["cross_region"] = (a.region or "") != (b.region or "")
     else:
         out["distance_km"] = 0.0
@@ -202,18 +234,20 @@ def evaluate_one(pop: Population, male: str, female: str, config: Any) -> dict[s
     return out
 
 
-def _move_for(pop: Population, m: int, f: int) -> tuple[str, float, bool]:
+def _move_for(pop: Population, m: int, f: int) -> tuple[str, float | None, bool]:
     """Which animal of a pair moves (plain pair list): the male goes to the female, unless only the
-    other direction has room. Returns (description, km, cross_region)."""
-    from ..recommend.transfers import great_circle_km
+    other direction has room. Returns (description, km or None without coordinates, cross_region)."""
+    from ..recommend.transfers import site_km
 
-    sm, sf = int(pop.location[m]), int(pop.location[f])
+    loc = pop.captive_location
+    sm, sf = int(loc[m]), int(loc[f])
     if sm < 0 or sf < 0 or sm == sf:
         return "", 0.0, False
     a, b = pop.sites[sm], pop.sites[sf]
-    km = round(float(great_circle_km(a.latitude, a.longitude, b.latitude, b.longitude)), 1)
+    dist = site_km(a, b)
+    km = None if dist is None else round(dist, 1)
     cross = (a.region or "") != (b.region or "")
-    males_at_f = int(np.sum((pop.location == sf) & (pop.sex == 1)))
+    males_at_f = int(np.sum((loc == sf) & (pop.sex == 1)))
     if b.capacity_males is not None and males_at_f >= b.capacity_males:
         return f"female {pop.ids[f]} {b.code} -> {a.code}", km, cross
     return f"male {pop.ids[m]} {a.code} -> {b.code}", km, cross
@@ -255,7 +289,8 @@ def recommend_transfers(pop: Population, table: Any, *, distance_weight: float, 
     # gain (ΔGD) of a pair of the genetically optimal plan, whatever the population size.
     best = choose_pairs(pop.K, table, strategy="optimal", max_pairs=max_pairs, allow_dash=allow_dash)
     unit = float(np.mean(table.delta_gd[best])) if len(best) else 0.0
-    plan = plan_transfers(pop.K, table, pop.location, pop.sex, pop.sites, distance_weight=distance_weight * unit,
+    # Only captive animals move: the animals in the wild are left out of the holdings (location -1).
+    plan = plan_transfers(pop.K, table, pop.captive_location, pop.sex, pop.sites, distance_weight=distance_weight * unit,
                           cross_region_km=cross_region_km, max_pairs=max_pairs, allow_dash=allow_dash)
     pair_info = pair_rows(pop, table, plan.pairs)
     info_of = dict(zip(plan.pairs.tolist(), pair_info))
@@ -273,9 +308,9 @@ def recommend_transfers(pop: Population, table: Any, *, distance_weight: float, 
         })
     move_of = {m["animal"]: m for m in moves}
     for row in pair_info:
-        mv = move_of.get(row["male"]) or move_of.get(row["female"])
-        row["move"] = f"{mv['animal']} {mv['from']} -> {mv['to']}" if mv else ""
-        row["distance_km"] = mv["distance_km"] if mv else 0.0
+        move = move_of.get(row["male"]) or move_of.get(row["female"])
+        row["move"] = f"{move['animal']} {move['from']} -> {move['to']}" if move else ""
+        row["distance_km"] = move["distance_km"] if move else 0.0
     totals = {
         "pairs": len(pair_info), "transfers": len(moves), "total_km": round(float(plan.total_km), 1),
         "cross_region_moves": int(plan.cross_region_moves), "gain_sum_delta_gd": float(plan.gain),
@@ -303,11 +338,15 @@ def _traded(plan: Any, weight: float, unit: float) -> str:
 
 
 def holdings_kinship_rows(pop: Population) -> list[dict[str, Any]]:
-    """Mean kinship between the holdings of every two institutions (most distant first)."""
-    from ..recommend.transfers import great_circle_km, holdings_mean_kinship
+    """Mean kinship between the captive holdings of every two institutions (least related first).
 
-    M = holdings_mean_kinship(pop.K, pop.location, len(pop.sites))
-    held = sorted({int(s) for s in pop.location.tolist() if s >= 0})
+    ``distance_km`` is None when either institution has no coordinates.
+    """
+    from ..recommend.transfers import holdings_mean_kinship, site_km
+
+    loc = pop.captive_location
+    M = holdings_mean_kinship(pop.K, loc, len(pop.sites))
+    held = sorted({int(s) for s in loc.tolist() if s >= 0})
     rows = []
     for a_i, a in enumerate(held):
         for b in held[a_i:]:
@@ -315,9 +354,10 @@ def holdings_kinship_rows(pop: Population) -> list[dict[str, Any]]:
             if np.isnan(v):
                 continue
             sa, sb = pop.sites[a], pop.sites[b]
+            km = site_km(sa, sb)
             rows.append({"institution_1": sa.code, "institution_2": sb.code, "mean_kinship": float(v),
-                         "animals_1": int(np.sum(pop.location == a)), "animals_2": int(np.sum(pop.location == b)),
-                         "distance_km": round(float(great_circle_km(sa.latitude, sa.longitude, sb.latitude, sb.longitude)), 1)})
+                         "animals_1": int(np.sum(loc == a)), "animals_2": int(np.sum(loc == b)),
+                         "distance_km": None if km is None else round(km, 1)})
     rows.sort(key=lambda r: (r["mean_kinship"], r["institution_1"], r["institution_2"]))
     return rows
 
@@ -336,11 +376,12 @@ def parse_sex_ratio(text: str | None) -> tuple[int, int] | None:
 
 def release_eligibility(pop: Population, *, min_age: float | None, max_age: float | None,
                         parent_reared_only: bool, allow_health_notes: bool) -> np.ndarray:
+    """Who may be released: captive members of L (never an animal already in the wild) that pass the filters."""
     ok = np.ones(len(pop.ids), dtype=bool)
     for k, sid in enumerate(pop.ids):
         flags = pop.loaded.info[sid].flags
         age = pop.age[k]
-        if (flags["hybrid_suspect"] or flags["exclude_from_release"] or pop.sex[k] == 0
+        if (pop.loaded.info[sid].in_wild or flags["hybrid_suspect"] or flags["exclude_from_release"] or pop.sex[k] == 0
                 or (parent_reared_only and not flags["parent_reared"])
                 or (not allow_health_notes and flags.get("health_notes", False))
                 or (min_age is not None and (age is None or age < min_age))
@@ -362,22 +403,28 @@ def recommend_reintroduction(pop: Population, *, count: int, sex_ratio: tuple[in
                                    allow_health_notes=allow_health_notes)
     if group_weight < 0:
         raise InvalidInputError(f"--group-weight {group_weight} is negative", "0 = captive loss only; default 0.25")
+    # The release is taken from the captive population, and its loss is the captive population's:
+    # the animals already in the wild are left out of C (none of them is a candidate).
+    C = np.flatnonzero(pop.captive)
+    K = pop.K[np.ix_(C, C)]
     # Founder lineages are real founders only: an unknown parent is a phantom founder for kinship,
     # but it is not a lineage a release group can carry on purpose.
-    codes, shares = founder_shares(pop.loaded.pedigree, pop.idx)
+    codes, shares = founder_shares(pop.loaded.pedigree, pop.idx[C])
     shares = shares[:, codes >= 0]
-    sel = select_release_group(pop.K, eligible, pop.sex, count, sex_ratio=sex_ratio, founder_shares=shares,
+    sel = select_release_group(K, eligible[C], pop.sex[C], count, sex_ratio=sex_ratio, founder_shares=shares,
                                draws=draws, seed=seed, group_weight=group_weight)
-    removal = delta_gd_if_removed(pop.K)
+    removal = delta_gd_if_removed(K)
+    mk = K.mean(axis=1)
     rows = []
-    for rank, (k, lineages) in enumerate(zip(sel.chosen.tolist(), sel.founder_lineages.tolist()), start=1):
+    for rank, (c, lineages) in enumerate(zip(sel.chosen.tolist(), sel.founder_lineages.tolist()), start=1):
+        k = int(C[c])
         sid = pop.ids[k]
         rows.append({
             "rank": rank, "id": sid, "name": pop.loaded.info[sid].house_name,
             "sex": {1: "M", 2: "F"}.get(int(pop.sex[k]), "U"), "birth_date": pop.loaded.info[sid].birth_date,
             "age": pop.age[k],
-            "institution": pop.site_code(k), "mean_kinship": float(pop.mk[k]), "F": float(pop.F[k]),
-            "percent_known": round(100 * float(pop.known[k]), 2), "delta_gd_if_removed": float(removal[k]),
+            "institution": pop.site_code(k), "mean_kinship": float(mk[c]), "F": float(pop.F[k]),
+            "percent_known": round(100 * float(pop.known[k]), 2), "delta_gd_if_removed": float(removal[c]),
             "founder_lineages": int(lineages),
         })
     summary = {
