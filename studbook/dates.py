@@ -175,6 +175,8 @@ def age_in_years(start: date, end: date) -> float:
     """
     if end < start:
         return -age_in_years(end, start)
+    if end.year >= 9999 or start.year <= 1:  # an open bound (undetermined date): no calendar to follow
+        return years_between(start, end)
     years = end.year - start.year - ((end.month, end.day) < (start.month, start.day))
     last = _anniversary(start, start.year + years)
     following = _anniversary(start, start.year + years + 1)

@@ -334,8 +334,12 @@ class Pedigree:
 
     # ------------------------------------------------------------ construction
     @classmethod
-    def from_records(cls, records: Iterable[PedigreeRecord]) -> Pedigree:
+    def from_records(cls, records: Iterable[PedigreeRecord], *, check_sex: bool = True) -> Pedigree:
         """Validate records, order parents before children and freeze.
+
+        ``check_sex=False`` leaves out the parents' sex check: kinship does not depend on
+        sex, and a studbook loaded with known problems (a dam recorded as male, rule
+        P02, kept as an open problem) must still be analysable.
 
         The order is stable: input order is kept except that a parent listed
         after its first child is moved up just before it (iterative DFS, O(N)).
@@ -418,7 +422,7 @@ class Pedigree:
                     if j == i:
                         problems.append(f"{r.id!r} is its own {slot} (own ancestor)")
                         continue
-                    if sex[j] not in (0, want):
+                    if check_sex and sex[j] not in (0, want):
                         problems.append(
                             f"{r.id!r}: {slot} {lab2!r} is {SEX_LABELS[sex[j]]}, not {word}")
                     if j in seen and seen[j] != slot:

@@ -259,7 +259,9 @@ def location_intervals(events: list[EventFacts]) -> list[tuple[str | None, date,
 def may_be_at(events: list[EventFacts], code: str, start: date, end: date) -> bool | None:
     """Could the animal have been at *code* at some day in [start, end]?
 
-    None when the animal's location is not recorded at all in that window.
+    None when the animal's location is not recorded in that window: no location event
+    at all, or the window begins before its record does (a wild-born dam before her
+    capture may have been anywhere in the wild).
     """
     intervals = location_intervals(events)
     if not intervals:
@@ -267,4 +269,7 @@ def may_be_at(events: list[EventFacts], code: str, start: date, end: date) -> bo
     for inst, a, b in intervals:
         if inst == code and a <= end and (b is None or b >= start):
             return True
+    first = min(a for _inst, a, _b in intervals)
+    if start < first and any(e.kind == "capture" for e in events) and not any(e.kind == "birth" for e in events):
+        return None
     return False

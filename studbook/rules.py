@@ -317,7 +317,7 @@ def _check_event_date(book: Book, a: AnimalFacts, ev: EventFacts, out: _Collecto
         out.error("D02", sid, f"{ev.kind} date {ev.date} is before {book.species.earliest_year}",
                   "check the year (a typo such as 0999 for 1999?); a book of older records sets "
                   "`studbook species set --earliest-year`")
-    if ev.date.latest < a.birth.earliest:
+    if ev.date.latest < a.birth.earliest and ev.kind != "birth":  # a birth event off the birth date: E03
         out.error("E04", sid, f"{ev.kind} on {ev.date} is before the birth ({a.birth})", "check both dates")
 
 

@@ -40,9 +40,11 @@ def _spawn(args: list[str]) -> subprocess.Popen[str]:
 
 
 def test_parallel_births_never_share_an_id(family_url):
+    # Every litter of dam 2 at least 100 days from any other (rule B01): worker w takes every 6th slot.
     workers, per_worker = 6, 4
     procs = [
-        _spawn([WORKER, family_url, (date(2016, 1, 1) + timedelta(days=w)).isoformat(), str(per_worker), "60"])
+        _spawn([WORKER, family_url, (date(2016, 1, 1) + timedelta(days=100 * w)).isoformat(), str(per_worker),
+                str(100 * workers)])
         for w in range(workers)
     ]
     results = []

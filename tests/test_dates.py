@@ -60,3 +60,6 @@ def test_age_in_years_counts_birthdays():
     assert age_in_years(date(2008, 2, 29), date(2009, 2, 28)) == 1.0
     assert age_in_years(date(2010, 1, 1), date(2010, 7, 2)) == 182 / 365
     assert age_in_years(date(2010, 5, 2), date(2010, 5, 1)) == -1 / 365
+    # Undetermined dates are open bounds (date.min, date.max): no overflow, just a huge age.
+    assert age_in_years(date(2010, 1, 1), date.max) > 7000
+    assert age_in_years(date.min, date(2010, 1, 1)) > 2000

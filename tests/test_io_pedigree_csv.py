@@ -295,6 +295,20 @@ def test_knot_of_loops_broken_until_acyclic() -> None:
     assert sum("broke loop" in a.action for a in pf.repairs) >= 1
 
 
+def test_only_animals_on_loops_are_reported_not_their_descendants() -> None:
+    # A<->B is a loop; C descends from it and is the dam of D, on the loop D<->E; F descends from both.
+    # One topological sort leaves A..F over; only the two knots are reported, each once.
+    text = HEAD + "A,B,,M\nB,A,,M\nC,B,,F\nD,E,C,M\nE,D,,M\nF,D,,M\n"
+    assert problems_of(text) == [
+        "line 3: animal B: is its own ancestor: B, which is a child of A, which is a child of B",
+        "line 6: animal E: is its own ancestor: E, which is a child of D, which is a child of E"]
+    pf = parse_pedigree_text(text, repair=True)
+    assert [a.id for a in pf.repairs] == ["B", "E"]
+    assert [(r.id, r.sire, r.dam) for r in pf.rows] == [
+        ("A", "B", None), ("B", None, None), ("C", "B", None), ("D", "E", "C"), ("E", None, None), ("F", "D", None)]
+    assert_consistent(pf)
+
+
 def test_parent_sex_conflicts() -> None:
     text = HEAD + "S,,,F\nD,,,M\nX,S,D,U\n"
     assert problems_of(text) == ["line 4: animal X: sire S is female (line 2)",

@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import csv
 import random
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from hypothesis import assume, given, settings
@@ -124,6 +127,14 @@ def test_long_chain_is_handled_without_recursion():
     parents["a0"] = [f"a{n // 2}"]
     assert find_pedigree_loops(parents) == {f"a{i}" for i in range(n // 2 + 1)}
     assert len(unsorted_animals(parents)) == n
+
+
+def test_pure_module():
+    code = ("import sys, studbook.loops; print(sorted(m for m in ('sqlalchemy', 'click', 'rich', 'numpy', "
+            "'networkx', 'studbook.records', 'studbook.rules') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parents[1])
+    assert out.stdout.strip() == "[]"
 
 
 def test_small_cases():

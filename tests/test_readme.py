@@ -58,3 +58,7 @@ def test_every_readme_example_runs(tmp_path):
         if r.returncode != 0:
             pytest.fail(f"README bash block {k + 1} failed (exit {r.returncode}):\n{block}\n--- stderr:\n"
                         f"{r.stderr[-3000:]}")
+        # An example shown as refused (`... || echo "refused: ..."`) must really be refused.
+        expected = re.findall(r'\|\| echo "(refused[^"]*)"', block)
+        shown = [ln for ln in r.stdout.splitlines() if ln.startswith("refused")]
+        assert shown == expected, f"README bash block {k + 1}: refusals {shown} != {expected}"

@@ -48,8 +48,8 @@ def init(app: AppContext, sample: bool, folder: str | None, allow_problems: bool
     except BookLoadRefused as exc:
         if problems_file:
             failed = _write_problems(problems_file, exc.found)
-            exc.hint = (exc.hint or "") + (f"; could not write {problems_file}: {failed}" if failed
-                                           else f"; all {len(exc.found)} are in {problems_file}")
+            exc.hint = (exc.hint or "") + (f"; could not write {problems_file}: {failed}" if failed else
+                                           f"; {problems_file} lists them with the warnings ({len(exc.found)} rows)")
         raise
     if report is not None:
         if problems_file:
@@ -107,7 +107,8 @@ def db_current(app: AppContext) -> None:
 
 @click.group()
 def species() -> None:
-    """The species parameters that validation reads (gestation, breeding ages, longevity)."""
+    """The species parameters that validation reads (gestation, breeding ages, longevity, reproduction), the
+    book's census date and its ID sequence."""
 
 
 @species.command("show")

@@ -69,10 +69,11 @@ def correct_animal(
     for role, spec in (("sire", sire), ("dam", dam)):
         if spec is None:
             continue
-        for cand in [c for c in animal.candidates if c.role == role]:
-            animal.candidates.remove(cand)
-        setattr(animal, f"{role}_id", None)
-        apply_parent(session, animal, role, spec)
+        with session.no_autoflush:  # kind and id change together (a CHECK ties them)
+            for cand in [c for c in animal.candidates if c.role == role]:
+                animal.candidates.remove(cand)
+            setattr(animal, f"{role}_id", None)
+            apply_parent(session, animal, role, spec)
         changed.append(role)
     if birth_institution is not None:
         inst = get_institution(session, birth_institution)
@@ -82,8 +83,37 @@ def correct_animal(
     if not changed:
         raise InvalidInputError(f"animal {sid}: nothing to correct",
                                 "give --sex, --birth-date, --sire, --dam or --birth-institution")
+    if dam is not None:
+        _join_litter(session, animal)
     warnings = enforce_rules(session, [sid])
     return CorrectionResult(f"animal {sid}", changed, warnings)
+
+
+def _join_litter(session: Session, animal: Animal) -> None:
+    """After its dam changed, the young belongs to the litter of its new dam born then.
+
+    (A corrected birth date keeps the litter: its mates are corrected one by one.)
+
+    The litter is that of a non-void sibling whose possible birth days overlap its own;
+    with none, the young is a litter of its own (rule B01 then judges the interval).
+    """
+    births = _live_events(animal, "birth")
+    if not births:
+        return
+    session.flush()
+    mine = FuzzyDate.from_db(animal.birth_date, animal.birth_precision, animal.birth_estimated)
+    litter = None
+    if animal.dam_id is not None:
+        q = (select(Event.litter_id, Event.id, Animal.birth_date, Animal.birth_precision, Animal.birth_estimated)
+             .join(Animal, Event.animal_id == Animal.id)
+             .where(Animal.dam_id == animal.dam_id, Animal.id != animal.id, Animal.void.is_(False),
+                    Event.kind == "birth", Event.void.is_(False)))
+        for litter_id, event_id, bdate, prec, est in session.execute(q):
+            theirs = FuzzyDate.from_db(bdate, prec, est)
+            if mine.earliest <= theirs.latest and theirs.earliest <= mine.latest:
+                litter = min(litter or (litter_id or event_id), litter_id or event_id)
+    for ev in births:
+        ev.litter_id = litter if litter is not None else ev.id
 
 
 def update_animal(

@@ -27,7 +27,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from ..audit import log_bulk_inserts
@@ -90,26 +90,28 @@ def _cleared(a: AnimalFacts, role: str) -> AnimalFacts:
 def impossible_parents(book: Book, findings: Iterable[Finding]) -> dict[tuple[str, str], list[Finding]]:
     """Which parent each impossible-parent error (``PARENT_RULES``) is about: ``(animal, role) -> errors``.
 
-    Found with the rules themselves, not by reading messages: an error belongs to
-    the sire (dam) when it goes away once the sire (dam) is cleared. ``book`` is
-    restored before returning.
+    Found with the rules themselves, not by reading messages: an error belongs to the
+    sire (dam) when it goes away once the sire (dam) is cleared. All sires are tried in
+    one rules run and all dams in another (these rules read only the animal and that
+    parent), so the cost does not grow with the number of errors. ``book`` is restored.
     """
     bad: dict[str, list[Finding]] = {}
     for f in findings:
         if f.severity == ERROR and f.code in PARENT_RULES:
             bad.setdefault(f.studbook_id, []).append(f)
     out: dict[tuple[str, str], list[Finding]] = {}
-    for sid, errors in bad.items():
-        a = book.animals[sid]
-        for role in ("sire", "dam"):
-            if (a.sire if role == "sire" else a.dam) is None:
-                continue
-            book.animals[sid] = _cleared(a, role)
-            try:
-                left = set(check_book(book, [sid]))
-            finally:
-                book.animals[sid] = a
-            gone = [f for f in errors if f not in left]
+    for role in ("sire", "dam"):
+        saved = {sid: book.animals[sid] for sid in bad
+                 if (book.animals[sid].sire if role == "sire" else book.animals[sid].dam) is not None}
+        if not saved:
+            continue
+        book.animals.update({sid: _cleared(a, role) for sid, a in saved.items()})
+        try:
+            left = set(check_book(book, list(saved)))
+        finally:
+            book.animals.update(saved)
+        for sid in saved:
+            gone = [f for f in bad[sid] if f not in left]
             if gone:
                 out[(sid, role)] = gone
     return out
@@ -138,9 +140,6 @@ def import_pedigree(session: Session, path: str | Path, *, repair: bool = False)
     births = {r.id: _birth(r, unknown) for r in parsed.rows}
     line_of = {r.id: r.line for r in parsed.rows}
 
-    # Keys above these are this import's rows (other writers' rows are filtered out by animal).
-    last_animal = session.scalar(select(func.max(Animal.id))) or 0
-    last_event = session.scalar(select(func.max(Event.id))) or 0
     animal_values: list[dict[str, Any]] = []
     for r in parsed.rows:
         b = births[r.id]
@@ -154,8 +153,7 @@ def import_pedigree(session: Session, path: str | Path, *, repair: bool = False)
         })
     _executemany(session, insert(Animal), animal_values)
     ids: dict[str, int] = {
-        sid: pk for sid, pk in session.execute(select(Animal.studbook_id, Animal.id).where(Animal.id > last_animal))
-        if sid in births
+        sid: pk for sid, pk in session.execute(select(Animal.studbook_id, Animal.id)) if sid in births
     }
 
     def kind(parent: str | None, wild: bool) -> str:
@@ -218,8 +216,9 @@ def import_pedigree(session: Session, path: str | Path, *, repair: bool = False)
         after = dict(v, id=pk, sire_kind=ln["sk"], sire_id=ln["si"], dam_kind=ln["dk"], dam_id=ln["di"])
         audit_animals.append((pk, by_pk[pk], after))
     log_bulk_inserts(session, "animal", audit_animals)
-    new_events = session.execute(
-        select(Event.id, Event.animal_id, Event.kind, Event.date, Event.date_precision).where(Event.id > last_event))
+    new_events = session.execute(  # a range of the (animal_id, date) index, not a list of 100,000 parameters
+        select(Event.id, Event.animal_id, Event.kind, Event.date, Event.date_precision)
+        .where(Event.animal_id >= min(by_pk, default=0)))
     audit_events: list[tuple[int | None, str | None, dict[str, Any]]] = [
         (eid, by_pk[aid], {"animal_id": aid, "kind": k, "date": d, "date_precision": p, "institution_id": inst.id})
         for eid, aid, k, d, p in new_events if aid in by_pk

@@ -193,7 +193,9 @@ def build_loaded(rows: BookRows, as_of: date | None = None) -> LoadedPedigree:
             "hybrid_suspect": bool(hybrid), "exclude_from_release": bool(no_release),
             "parent_reared": rearing == "parent", "health_notes": bool(health and str(health).strip())},
             name, st.fate, st.fate == "wild")
-    return LoadedPedigree(Pedigree.from_records(records), info, day, note, int(rows.open_problems or 0), kinds)
+    # Parents' sexes are the rules' business (P01/P02, possibly open problems), not the analysis'.
+    return LoadedPedigree(Pedigree.from_records(records, check_sex=False), info, day, note,
+                          int(rows.open_problems or 0), kinds)
 
 
 def _on_day(animals: list[tuple[Any, ...]], mult_rows: Iterable[tuple[Any, ...]], day: date) -> list[tuple[Any, ...]]:

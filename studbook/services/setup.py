@@ -35,7 +35,7 @@ from ..errors import InvalidInputError, StudbookError, ValidationError
 from ..models import EVENT_KINDS, REPRODUCTION, Animal, Event, Institution, Species
 from ..records import SpeciesParams
 from ..rules import ERROR, WARNING, Finding, check_book, errors_of
-from ..text import clean_text, is_plain_number
+from ..text import check_studbook_id, clean_text, is_plain_number
 from .animals import FLAGS, ParentSpec, add_event, apply_parent, create_animal
 from .animals import next_studbook_id as _next_free_id
 from .book import load_book, species_params, today
@@ -325,8 +325,8 @@ class _FolderLoader:
     # -- problems ---------------------------------------------------------------------
     def problem(self, file: str, line: int | None, animal: str | None, message: str, hint: str | None = None,
                 *, fatal: bool = False) -> None:
-        self.format.append(LoadProblem(file, line, (animal or "")[:64] or None, FORMAT_CODE, ERROR, message,
-                                       hint or None))
+        self.format.append(LoadProblem(file, line, _valid_id(animal), FORMAT_CODE, ERROR, _visible_text(message),
+                                       _visible_text(hint) if hint else None))
         if fatal and file not in self.fatal:
             self.fatal.append(file)
 
@@ -368,6 +368,8 @@ class _FolderLoader:
                         continue  # a blank record (",,,,"): nothing to load
                     if extra:
                         key = REQUIRED_COLUMNS[name][0]
+                        if name == "animals.csv" and row.get(key, "").strip():
+                            self.unread.setdefault(row[key].strip(), line)
                         self.problem(name, line, row.get(key) if name != "institutions.csv" else None,
                                      f"the row has {len(header) + len(extra)} cells but the header names "
                                      f"{len(header)} columns; it was not read",
@@ -759,6 +761,24 @@ class _FolderLoader:
         stored = record_problems(self.session, (
             NewProblem(p.code, p.severity, p.animal, p.message, p.hint, p.source) for p in errors)) if errors else 0
         return LoadReport(n_inst, len(self.animals), n_events, n_mult, len(warnings), stored, self.skipped, found)
+
+
+def _valid_id(sid: str | None) -> str | None:
+    """*sid* when it is a valid studbook ID (a problem names its animal only then), else None."""
+    if not sid:
+        return None
+    try:
+        return check_studbook_id(sid)
+    except InvalidInputError:
+        return None
+
+
+def _visible_text(text: str) -> str:
+    """One line of text safe to store and print: control and invisible characters written as escapes."""
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else (f"\\x{ord(ch):02x}" if ord(ch) <= 0xFF else f"\\u{ord(ch):04x}")
+                   for ch in text)
 
 
 def _set_litter(group: list[tuple[FuzzyDate, list[Event]]]) -> None:
