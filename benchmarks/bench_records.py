@@ -146,7 +146,8 @@ def prepare_book(db: Path, csv_path: Path, *, repair: bool, moved: date) -> tupl
     r = must([*SB, "--db", str(db), "import", "pedigree", str(csv_path), *(["--repair"] if repair else [])])
     repairs = sum(1 for ln in r.stderr.splitlines() if ln.startswith("Repaired: "))
     dam, sire = breeders(csv_path, moved.year)
-    must([*SB, "--db", str(db), "institution", "add", "BENCH", "--name", "Benchmark Zoo", "--country", "DE"])
+    must([*SB, "--db", str(db), "institution", "add", "BENCH", "--name", "Benchmark Zoo", "--country", "DE",
+          "--lat", "51.35", "--lon", "12.37"])
     for animal in (dam, sire):
         must([*SB, "--db", str(db), "transfer", animal, "--to", "BENCH", "--date", moved.isoformat()])
     return dam, sire, repairs
@@ -191,7 +192,8 @@ def bench_import_series(label: str, sizes: list[int], tmp: Path, empty: Path, ru
             copy_db(empty, db)
             dt, r = run([*SB, "--db", str(db), "import", "pedigree", str(path)], timeout=timeout)
             if r is None:
-                row(label, f"{n:,}", [], None, "< 20 s at 100k", f"over the {timeout:.0f} s timeout: stopped")
+                row(label, f"{n:,}", [], None, "< 20 s" if n == 100_000 else "",
+                    f"over the {timeout:.0f} s timeout: stopped")
                 for m in sizes[i + 1:]:
                     row(label, f"{m:,}", [], None, "", "skipped (a smaller file timed out)")
                 return
@@ -200,7 +202,7 @@ def bench_import_series(label: str, sizes: list[int], tmp: Path, empty: Path, ru
                 break
             times.append(dt)
         else:
-            row(label, f"{n:,}", times, statistics.median(times) / n * 10_000, "< 20 s at 100k" if n == 100_000 else "")
+            row(label, f"{n:,}", times, statistics.median(times) / n * 10_000, "< 20 s" if n == 100_000 else "")
         path.unlink()
 
 

@@ -54,7 +54,7 @@ def _configure_sqlite(engine: Engine) -> None:
         dbapi_connection.isolation_level = None
         cur = dbapi_connection.cursor()
         # PRAGMA takes no bound parameters; the value is our own integer constant.
-        cur.execute(f"PRAGMA busy_timeout = {int(SQLITE_BUSY_TIMEOUT_MS)}")
+        cur.execute("PRAGMA busy_timeout = " + str(int(SQLITE_BUSY_TIMEOUT_MS)))
         cur.execute("PRAGMA journal_mode = WAL")
         cur.execute("PRAGMA synchronous = FULL")
         cur.execute("PRAGMA foreign_keys = ON")

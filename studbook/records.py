@@ -256,12 +256,13 @@ def location_intervals(events: list[EventFacts]) -> list[tuple[str | None, date,
     return out
 
 
-def may_be_at(events: list[EventFacts], code: str, start: date, end: date) -> bool | None:
+def may_be_at(events: list[EventFacts], code: str, start: date, end: date, *, wild_place: bool = False) -> bool | None:
     """Could the animal have been at *code* at some day in [start, end]?
 
     None when the animal's location is not recorded in that window: no location event
-    at all, or the window begins before its record does (a wild-born dam before her
-    capture may have been anywhere in the wild).
+    at all, or (*code* being a place in the wild) the window begins before the record
+    of a wild-born animal does: before her capture a wild dam may have been anywhere in
+    the wild, but in no zoo.
     """
     intervals = location_intervals(events)
     if not intervals:
@@ -270,6 +271,7 @@ def may_be_at(events: list[EventFacts], code: str, start: date, end: date) -> bo
         if inst == code and a <= end and (b is None or b >= start):
             return True
     first = min(a for _inst, a, _b in intervals)
-    if start < first and any(e.kind == "capture" for e in events) and not any(e.kind == "birth" for e in events):
+    if wild_place and start < first and any(e.kind == "capture" for e in events) and not any(
+            e.kind == "birth" for e in events):
         return None
     return False

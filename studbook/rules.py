@@ -384,7 +384,7 @@ def _check_birth_place(book: Book, a: AnimalFacts, evs: list[EventFacts], out: _
     place, start, end = _laying(book, a, birth)
     word = "laid" if book.species.lays_eggs else "born"
     if a.dam_kind == "ID" and a.dam in book.animals and not birth.wild_egg:
-        here = may_be_at(book.events.get(a.dam, []), place, start, end)
+        here = may_be_at(book.events.get(a.dam, []), place, start, end, wild_place=book.is_wild_place(place))
         if here is False:
             when = str(a.birth) if not book.species.lays_eggs else f"{start} to {end}"
             out.error("E09", sid, f"{word} at {place} but dam {a.dam} is not there ({when})",

@@ -469,8 +469,8 @@ def _egg(ev: dict[str, Any], m: dict[str, Any], moves_by_id: dict[str, list[dict
                 report.laid_at[sid] = laid
                 if captive_hatch and laid_wild:
                     ev["wild_egg"] = "1"
-        elif (captive_hatch and dam_moves and _location_at(dam_moves, day) is None
-              and dam_moves[0]["TRAN_CODE"] == "AB"):
+        elif (captive_hatch and dam_moves and _location_at(dam_moves, day - inc_min) is None
+              and dam_moves[0]["TRAN_CODE"] == "AB"):  # the dam was not caught yet when she laid it
             ev["wild_egg"] = "1"
     if ev["wild_egg"] == "1":
         report.wild_eggs.append(sid)

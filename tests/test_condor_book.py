@@ -15,10 +15,9 @@ import csv
 from pathlib import Path
 
 import pytest
+from condor import convert_condor
 from conftest import jout, ok, run_cli, table_counts
 from pedigree_gallery import shared_dir
-
-from condor import convert_condor
 
 # (code, animal) -> why it is a real data error.
 REAL_ERRORS: dict[tuple[str, str], str] = {

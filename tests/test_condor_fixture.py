@@ -252,10 +252,11 @@ def test_eggs(book: tuple[Path, CondorReport], events: list[dict[str, str]]) -> 
     births = {e["studbook_id"]: e for e in events if e["event"] == "birth"}
     assert {s for s, e in births.items() if e["wild_egg"] == "1"} == set(report.wild_eggs)
     assert {s: e["laid_at"] for s, e in births.items() if e["laid_at"]} == report.laid_at
-    # 14 eggs of 1983-85 hatched at SANDIEGOZ/SD-WAP while the dam was still wild (41: her dam 8
-    # never caught), and 9 eggs of released dams (e.g. 262) hatched at LOSANGELE.
-    assert len(report.wild_eggs) == 23
-    assert {"28", "41", "262"} <= set(report.wild_eggs)
+    # 15 eggs of 1983-86 hatched at SANDIEGOZ/SD-WAP while the dam was still wild when she laid
+    # them (41: her dam 8 never caught; 44: dam 12 caught on the day it hatched), and 9 eggs of
+    # released dams (e.g. 262) hatched at LOSANGELE.
+    assert len(report.wild_eggs) == 24
+    assert {"28", "41", "44", "262"} <= set(report.wild_eggs)
     assert births["41"]["laid_at"] == "CALIFORNI" and births["262"]["laid_at"] == "CALIFORNI"
     # Eggs moved between captive places (48: dam 31 at LOSANGELE, hatched at SD-WAP) and captive
     # eggs fostered into wild nests (263: dam 40 at LOSANGELE, hatched in CALIFORNI).

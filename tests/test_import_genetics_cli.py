@@ -240,3 +240,23 @@ def test_published_birth_year_slips_are_refused_then_repaired(name, animal, pare
     v = run_cli(empty_url, "validate", "--format", "json")
     assert v.exit_code == 0, v.stderr
     assert not [f for f in json.loads(v.stdout) if f["severity"] == "error"]
+
+
+def test_import_moves_the_id_sequence_past_the_imported_numbers(empty_url, tmp_path):
+    # `birth` skips used numbers one query at a time: after a 28,000-animal import the first birth
+    # probed every imported number. The import now moves the sequence once; an outlier does not move it.
+    f = tmp_path / "numbers.csv"
+    f.write_text("id,sire,dam,sex,birth_year\n1,,,M,2010\n2,,,F,2010\n3,1,2,F,2015\n5,1,2,M,2016\n"
+                 "900,,,M,2012\n4,1,2,M,2016\n")
+    ok(empty_url, "import", "pedigree", str(f))
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(empty_url)
+    try:
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT next_studbook_id FROM species")).scalar_one() == 6
+    finally:
+        engine.dispose()
+    cubs = jout(empty_url, "birth", "--dam", "3", "--sire", "1", "--date", "2024-05-01", "--at", "UNKNOWN",
+                "--cub", "M", "--cub", "F")
+    assert [c["studbook_id"] for c in cubs] == ["6", "7"]

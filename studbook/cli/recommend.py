@@ -74,8 +74,8 @@ def pair_table_cmd(app: AppContext, relax: tuple[str, ...], msi_config: str | No
     from .output import console, rich_text
 
     # IDs are stored text: Text cells and headers, never markup.
-    t = Table(title=rich_text(f"MSI: {len(males)} males (rows) x {len(females)} females (columns); "
-                              "1 best, 6 worst, - do not pair"))
+    title = f"MSI: {len(males)} males (rows) x {len(females)} females (columns); 1 best, 6 worst, - do not pair"
+    t = Table(title=rich_text(title))
     t.add_column("male")
     for f in females:
         t.add_column(rich_text(f), justify="center")

@@ -17,6 +17,8 @@ or the conception; E09: a dam that cannot be at the birth place) is cleared - it
 becomes unknown, as optiSel's ``prePed`` does - and each change is listed with the
 line of the animal. Errors that clearing a parent cannot fix (a birth date in the
 future, say) still refuse the import. Warnings are returned for the command to count.
+Last, the book's ID sequence moves past the imported numbers (``birth`` continues
+from there).
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from ..audit import log_bulk_inserts
 from ..dates import FuzzyDate
 from ..errors import ImportFormatError, ValidationError
 from ..io.pedigree_csv import PedigreeFile, PedigreeRow, read_pedigree_csv
-from ..models import Animal, Event, Institution
+from ..models import Animal, Event, Institution, Species
 from ..records import AnimalFacts, Book
 from ..rules import ERROR, Finding, check_book, errors_of
 from .book import load_book
@@ -115,6 +117,23 @@ def impossible_parents(book: Book, findings: Iterable[Finding]) -> dict[tuple[st
             if gone:
                 out[(sid, role)] = gone
     return out
+
+
+def _advance_id_sequence(session: Session, used: set[str]) -> None:
+    """Move the book's ID sequence past the numbers in use from where it stands.
+
+    ``birth`` takes the sequence's number and skips used IDs one query at a time, so
+    after importing IDs 1..28,081 the first birth would probe 28,081 numbers. This
+    does the same skip once, in memory. Numbers elsewhere (an outlier) do not move it.
+    """
+    row = session.scalars(select(Species).limit(1)).first()
+    if row is None:
+        return
+    n = start = row.next_studbook_id or 1
+    while str(n) in used:
+        n += 1
+    if n != start:
+        row.next_studbook_id = n
 
 
 def import_pedigree(session: Session, path: str | Path, *, repair: bool = False) -> PedigreeImportReport:
@@ -224,6 +243,7 @@ def import_pedigree(session: Session, path: str | Path, *, repair: bool = False)
         for eid, aid, k, d, p in new_events if aid in by_pk
     ]
     log_bulk_inserts(session, "event", audit_events)
+    _advance_id_sequence(session, existing | births.keys())
     return PedigreeImportReport(
         file=name, animals=len(parsed.rows), added_parents=len(parsed.added_parents),
         dead=sum(1 for r in parsed.rows if r.alive is False),
