@@ -135,9 +135,10 @@ def log_bulk_inserts(session: Session, table_name: str, rows: list[tuple[int | N
     command = session.info.get("command")
     payload = [
         {"at": now, "user": user, "command": command, "action": "insert", "table_name": table_name,
-         "row_id": rid, "record": label, "before": None, "after": {k: _plain(v) for k, v in values.items()},
+         "row_id": rid, "record": label, "before": None, "after": values,  # dates become ISO text in bulk_execute
          "reason": session.info.get("reason")}
         for rid, label, values in rows
     ]
-    for start in range(0, len(payload), 5000):
-        session.connection().execute(insert(AuditLog), payload[start:start + 5000])
+    from .db import bulk_execute
+
+    bulk_execute(session.connection(), AuditLog, payload)

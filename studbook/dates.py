@@ -27,6 +27,7 @@ import calendar
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import cached_property
 
 from .errors import InvalidInputError
 
@@ -103,7 +104,7 @@ class FuzzyDate:
     def is_unknown(self) -> bool:
         return self.precision == "U"
 
-    @property
+    @cached_property
     def _span_end(self) -> date:
         if self.precision == "D":
             return self.value
@@ -112,7 +113,7 @@ class FuzzyDate:
             return self.value.replace(day=last)
         return self.value.replace(month=12, day=31)
 
-    @property
+    @cached_property
     def earliest(self) -> date:
         """First possible day."""
         if self.precision == "U":
@@ -121,7 +122,7 @@ class FuzzyDate:
             return self.value - ESTIMATE_MARGIN[self.precision]
         return self.value
 
-    @property
+    @cached_property
     def latest(self) -> date:
         """Last possible day."""
         if self.precision == "U":
@@ -179,8 +180,11 @@ def age_in_years(start: date, end: date) -> float:
         return years_between(start, end)
     years = end.year - start.year - ((end.month, end.day) < (start.month, start.day))
     last = _anniversary(start, start.year + years)
+    days = (end - last).days
+    if days == 0:
+        return float(years)
     following = _anniversary(start, start.year + years + 1)
-    return years + (end - last).days / (following - last).days
+    return years + days / (following - last).days
 
 
 def _anniversary(born: date, year: int) -> date:

@@ -9,6 +9,12 @@ animal that is never taken is on a loop or descends from one. Only those leftove
 animals are searched further, for their strongly connected parts (iterative
 Tarjan), which are the loops themselves. Both steps are O(animals + parent links),
 against O(animals x ancestors) for walking every animal's ancestors.
+
+Use: the book rules compute the set once per ``check_book`` call, over the animals
+of the Book they check (``find_pedigree_loops({sid: parents_of(a) for sid, a in
+book.animals.items()})``), and report P05 for a checked animal in the set; the CSV
+reader (:mod:`studbook.io.pedigree_csv`) reports and breaks each knot of
+:func:`pedigree_knots`.
 """
 
 from __future__ import annotations

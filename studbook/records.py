@@ -127,6 +127,8 @@ def order_events(events: Iterable[EventFacts]) -> list[EventFacts]:
     transfer on 2004-07-31 — the order is impossible only if every day is.
     """
     events = list(events)
+    if len(events) < 2:
+        return events
     # A wild-born animal's first capture is its arrival; a later capture (a recapture) is a move.
     captures = [e for e in events if e.kind == "capture"]
     first_capture = None if any(e.kind == "birth" for e in events) or not captures else min(
@@ -137,6 +139,14 @@ def order_events(events: Iterable[EventFacts]) -> list[EventFacts]:
         return rank, e.date.midpoint() or date.min, e.event_id
 
     pending = sorted(events, key=key)
+    # Usually that order is already possible: no event is surely before an earlier-sorted one.
+    bound = date.max
+    for e in reversed(pending):
+        if e.date.earliest > bound:
+            break
+        bound = min(bound, e.date.latest)
+    else:
+        return pending
     out: list[EventFacts] = []
     while pending:
         # The first (by rank, middle, entry) that no other pending event surely precedes.
@@ -210,7 +220,7 @@ def parents_of(a: AnimalFacts) -> list[str]:
 
 
 def status_of(events: Iterable[EventFacts], kinds: Mapping[str, str] | None = None,
-              as_of: date | None = None) -> Status:
+              as_of: date | None = None, *, ordered: bool = False) -> Status:
     """Fate and current location from an animal's events (void events left out by the caller).
 
     A birth, capture, transfer or release places the animal; it is in the wild when
@@ -218,12 +228,13 @@ def status_of(events: Iterable[EventFacts], kinds: Mapping[str, str] | None = No
     after a release to a place of unknown kind. A capture or an arrival after a loss
     to follow-up places it again; nothing brings it back after death. With *as_of*,
     only the events that had happened by that day count (``EventFacts.happened_by``).
+    *ordered*: the events are already in ``order_events`` order (a ``Book``'s are).
     """
     kinds = kinds or {}
     fate, location = "unplaced", None
     since: FuzzyDate | None = None
     end: FuzzyDate | None = None
-    for ev in order_events(events):
+    for ev in (list(events) if ordered else order_events(events)):
         if as_of is not None and not ev.happened_by(as_of):
             continue
         if ev.kind in LOCATION_EVENTS:
@@ -241,9 +252,10 @@ def status_of(events: Iterable[EventFacts], kinds: Mapping[str, str] | None = No
     return Status(fate, location, since if location else None, end)
 
 
-def location_intervals(events: list[EventFacts]) -> list[tuple[str | None, date, date | None]]:
+def location_intervals(events: list[EventFacts], *,
+                       ordered: bool = False) -> list[tuple[str | None, date, date | None]]:
     """Where the animal may have been: (institution, earliest start, latest end or None)."""
-    evs = order_events(events)
+    evs = events if ordered else order_events(events)
     out: list[tuple[str | None, date, date | None]] = []
     for i, ev in enumerate(evs):
         if ev.kind not in LOCATION_EVENTS:
@@ -256,7 +268,8 @@ def location_intervals(events: list[EventFacts]) -> list[tuple[str | None, date,
     return out
 
 
-def may_be_at(events: list[EventFacts], code: str, start: date, end: date, *, wild_place: bool = False) -> bool | None:
+def may_be_at(events: list[EventFacts], code: str, start: date, end: date, *, wild_place: bool = False,
+              ordered: bool = False) -> bool | None:
     """Could the animal have been at *code* at some day in [start, end]?
 
     None when the animal's location is not recorded in that window: no location event
@@ -264,7 +277,7 @@ def may_be_at(events: list[EventFacts], code: str, start: date, end: date, *, wi
     of a wild-born animal does: before her capture a wild dam may have been anywhere in
     the wild, but in no zoo.
     """
-    intervals = location_intervals(events)
+    intervals = location_intervals(events, ordered=ordered)
     if not intervals:
         return None
     for inst, a, b in intervals:

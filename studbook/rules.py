@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from .dates import age_in_years
+from .loops import find_pedigree_loops
 from .records import (
     LOCATION_EVENTS,
     AnimalFacts,
@@ -73,12 +74,13 @@ def check_book(book: Book, only: Iterable[str] | None = None) -> list[Finding]:
     """Every finding for the animals in *only* (default: the whole book)."""
     ids = sorted(book.animals, key=_id_sort_key) if only is None else sorted(affected(book, only), key=_id_sort_key)
     out = _Collector()
+    loops = find_pedigree_loops({sid: parents_of(a) for sid, a in book.animals.items()})
     for sid in ids:
         a = book.animals.get(sid)
         if a is None:
             continue
         _check_identity(book, a, out)
-        _check_parents(book, a, out)
+        _check_parents(book, a, out, loops)
         _check_litter(book, a, out)
         _check_events(book, a, out)
     return out.findings
@@ -125,22 +127,7 @@ def _death(book: Book, sid: str) -> EventFacts | None:
     return None
 
 
-def _ancestor_cycle(book: Book, sid: str) -> bool:
-    """True when *sid* is among its own ancestors."""
-    seen: set[str] = set()
-    stack = list(parents_of(book.animals[sid]))
-    while stack:
-        p = stack.pop()
-        if p == sid:
-            return True
-        if p in seen or p not in book.animals:
-            continue
-        seen.add(p)
-        stack.extend(parents_of(book.animals[p]))
-    return False
-
-
-def _check_parents(book: Book, a: AnimalFacts, out: _Collector) -> None:
+def _check_parents(book: Book, a: AnimalFacts, out: _Collector, loops: set[str]) -> None:
     sid = a.studbook_id
     for role, kind, parent, cands, want in (
         ("sire", a.sire_kind, a.sire, a.sire_candidates, "M"),
@@ -167,7 +154,7 @@ def _check_parents(book: Book, a: AnimalFacts, out: _Collector) -> None:
         out.error("P04", sid, f"the same animal {a.sire} is given as sire and dam", "check the parent IDs")
     if (a.sire == sid) or (a.dam == sid):
         out.error("P05", sid, "the animal is given as its own parent", "check the parent IDs")
-    elif _ancestor_cycle(book, sid):
+    elif sid in loops:
         out.error("P05", sid, "the animal would be its own ancestor (a loop in the pedigree)",
                   "one of the parent IDs along this line is wrong; check them with `studbook pedigree`")
     if a.birth_type == "wild" and not _born_in_the_wild(book, sid):
@@ -311,6 +298,8 @@ def _check_events(book: Book, a: AnimalFacts, out: _Collector) -> None:
 
 def _check_event_date(book: Book, a: AnimalFacts, ev: EventFacts, out: _Collector) -> None:
     sid = a.studbook_id
+    if ev.kind == "birth" and ev.date == a.birth:
+        return  # the birth date itself is checked once, with the animal (D01, D02)
     if ev.date.earliest > book.today:
         out.error("D01", sid, f"{ev.kind} date {ev.date} is in the future", "check the date")
     if not ev.date.is_unknown and ev.date.latest.year < book.species.earliest_year:
@@ -384,7 +373,8 @@ def _check_birth_place(book: Book, a: AnimalFacts, evs: list[EventFacts], out: _
     place, start, end = _laying(book, a, birth)
     word = "laid" if book.species.lays_eggs else "born"
     if a.dam_kind == "ID" and a.dam in book.animals and not birth.wild_egg:
-        here = may_be_at(book.events.get(a.dam, []), place, start, end, wild_place=book.is_wild_place(place))
+        here = may_be_at(book.events.get(a.dam, []), place, start, end, wild_place=book.is_wild_place(place),
+                         ordered=True)
         if here is False:
             when = str(a.birth) if not book.species.lays_eggs else f"{start} to {end}"
             out.error("E09", sid, f"{word} at {place} but dam {a.dam} is not there ({when})",
@@ -393,7 +383,7 @@ def _check_birth_place(book: Book, a: AnimalFacts, evs: list[EventFacts], out: _
                          else ""))
     if a.sire_kind == "ID" and a.sire in book.animals and not a.artificial_insemination and not birth.wild_egg:
         c_start, c_end = _conception(book, a)
-        here = may_be_at(book.events.get(a.sire, []), place, c_start, c_end)
+        here = may_be_at(book.events.get(a.sire, []), place, c_start, c_end, ordered=True)
         if here is False:
             out.warn("E09", sid, f"sire {a.sire} was not at {place} around the conception",
                      "check the sire, or record the transfer or artificial insemination")
@@ -419,7 +409,10 @@ def _conception(book: Book, a: AnimalFacts) -> tuple[date, date]:
 
 
 def _minus(day: date, days: int) -> date:
-    return day - timedelta(days=days) if day > date.min + timedelta(days=days) else date.min
+    try:
+        return day - timedelta(days=days)
+    except OverflowError:  # an open bound (undetermined date)
+        return date.min
 
 
 def _check_longevity(book: Book, a: AnimalFacts, evs: list[EventFacts], out: _Collector) -> None:
@@ -427,7 +420,7 @@ def _check_longevity(book: Book, a: AnimalFacts, evs: list[EventFacts], out: _Co
     if a.birth.is_unknown:
         return
     limit = book.species.longevity_years
-    st = status_of(evs, book.institutions)
+    st = status_of(evs, book.institutions, ordered=True)
     if st.fate == "dead" and st.end is not None and not st.end.is_unknown:
         age, what = age_in_years(a.birth.latest, st.end.earliest), "at its death"
     elif st.alive:
@@ -453,17 +446,19 @@ def _check_litter(book: Book, a: AnimalFacts, out: _Collector) -> None:
         return
     sid = a.studbook_id
     tmin = book.species.min_birth_interval
-    mine = _litter_of(book, sid)
+    a_first, a_last = a.birth.earliest, a.birth.latest
+    mine: int | None = None
     for sib in book.children.get(a.dam, ()):
         s = book.animals.get(sib)
         if sib == sid or s is None or s.dam != a.dam or s.birth.is_unknown:
             continue
+        s_first, s_last = s.birth.earliest, s.birth.latest
+        if max((a_last - s_first).days, (s_last - a_first).days) >= tmin:
+            continue  # far enough apart for some possible days: nothing to check
+        mine = mine if mine is not None else _litter_of(book, sid)
         theirs = _litter_of(book, sib)
-        overlap = a.birth.earliest <= s.birth.latest and s.birth.earliest <= a.birth.latest
+        overlap = a_first <= s_last and s_first <= a_last
         if (mine == theirs) if (mine is not None and theirs is not None) else overlap:
-            continue
-        widest = max((a.birth.latest - s.birth.earliest).days, (s.birth.latest - a.birth.earliest).days)
-        if widest >= tmin:
             continue
         if overlap:
             out.error("B01", sid, f"dam {a.dam} already has a litter born on {s.birth} (animal {sib}): "

@@ -260,3 +260,18 @@ def test_import_moves_the_id_sequence_past_the_imported_numbers(empty_url, tmp_p
     cubs = jout(empty_url, "birth", "--dam", "3", "--sire", "1", "--date", "2024-05-01", "--at", "UNKNOWN",
                 "--cub", "M", "--cub", "F")
     assert [c["studbook_id"] for c in cubs] == ["6", "7"]
+
+
+def test_writes_after_an_import_get_fresh_keys(empty_url, tmp_path):
+    """The import gives animal and event keys itself; later writes (ORM inserts) must not collide with them."""
+    from conftest import jout, ok
+
+    path = tmp_path / "p.csv"
+    path.write_text("id,sire,dam,sex,birth_year\n1,,,M,2001\n2,,,F,2001\n3,1,2,F,2005\n")
+    ok(empty_url, "import", "pedigree", str(path))
+    ok(empty_url, "institution", "add", "ZOO", "--name", "A zoo")
+    ok(empty_url, "animal", "add", "--id", "10", "--sex", "M", "--birth-date", "2015", "--at", "ZOO",
+       "--wild-born", "--capture-date", "2016")
+    events = jout(empty_url, "event", "list", "10")
+    assert len(events) == 1 and events[0]["event_id"] > 3
+    assert [a["studbook_id"] for a in jout(empty_url, "animal", "list")] == ["1", "2", "3", "10"]

@@ -2,7 +2,9 @@
 
 Entry rules (nothing in the future) always use the real date; reading uses the
 census date of a book that declares one (a snapshot such as an imported SPARKS
-export or the sample book), and says so.
+export or the sample book), and says so. The reading of ``--as-of`` and the choice
+of the day are the pure ``pedigree_rows.parse_as_of`` / ``reference_day``, shared with
+the analysis read path (which must not load SQLAlchemy on SQLite).
 """
 
 from __future__ import annotations
@@ -12,9 +14,9 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
-from ..dates import FuzzyDate
-from ..errors import InvalidInputError
 from .book import census_date
+from .pedigree_rows import parse_as_of
+from .pedigree_rows import reference_day as choose_day
 
 
 @dataclass(frozen=True)
@@ -25,19 +27,6 @@ class ReferenceDay:
     note: str | None = None
 
 
-def parse_day(text: str, what: str = "--as-of") -> date:
-    """A full date (YYYY-MM-DD); a month or year means its last day."""
-    d = FuzzyDate.parse(text, what=what)
-    if d.is_unknown or d.estimated:
-        raise InvalidInputError(f"{what} {text!r} must be a date such as 2010-01-01", "write YYYY-MM-DD")
-    return d.latest
-
-
 def reference_day(session: Session, as_of: str | None) -> ReferenceDay:
-    if as_of:
-        return ReferenceDay(parse_day(as_of))
-    census = census_date(session)
-    if census is None:
-        return ReferenceDay(None)
-    return ReferenceDay(census, f"As of the book's census date {census.isoformat()} "
-                                "(--as-of DATE for another day; `studbook species set --census-date none` to use today).")
+    day = parse_as_of(as_of)
+    return ReferenceDay(*choose_day(day, None if day is not None else census_date(session)))

@@ -29,17 +29,18 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from ..audit import log_bulk_inserts
 from ..dates import FuzzyDate
+from ..db import bulk_execute
 from ..errors import ImportFormatError, ValidationError
 from ..io.pedigree_csv import PedigreeFile, PedigreeRow, read_pedigree_csv
 from ..models import Animal, Event, Institution, Species
-from ..records import AnimalFacts, Book
+from ..records import AnimalFacts, Book, EventFacts
 from ..rules import ERROR, Finding, check_book, errors_of
-from .book import load_book
+from .book import census_date, institution_kinds, species_params, today
 from .setup import ensure_species
 
 UNKNOWN_CODE = "UNKNOWN"
@@ -77,10 +78,61 @@ def _birth(r: PedigreeRow, unknown: FuzzyDate) -> FuzzyDate:
     return unknown
 
 
-def _executemany(session: Session, stmt: Any, rows: list[dict[str, Any]]) -> None:
-    conn = session.connection()
-    for start in range(0, len(rows), _CHUNK):
-        conn.execute(stmt, rows[start:start + _CHUNK])
+def _insert(session: Session, model: Any, rows: list[dict[str, Any]]) -> None:
+    bulk_execute(session.connection(), model, rows, chunk=_CHUNK)
+
+
+def _parents_first(rows: Iterable[PedigreeRow]) -> list[PedigreeRow]:
+    """The rows with every parent before its offspring (file order otherwise; the reader refused loops)."""
+    rows = list(rows)
+    by_id = {r.id: r for r in rows}
+    placed: set[str] = set()
+    out: list[PedigreeRow] = []
+    for root in rows:
+        stack = [(root, False)]
+        while stack:
+            r, expanded = stack.pop()
+            if r.id in placed:
+                continue
+            if expanded:
+                placed.add(r.id)
+                out.append(r)
+                continue
+            stack.append((r, True))
+            for p in (r.dam, r.sire):
+                if p is not None and p in by_id and p not in placed:
+                    stack.append((by_id[p], False))
+    return out
+
+
+def _sync_key_sequences(session: Session) -> None:
+    """PostgreSQL: keys were given explicitly, so move the id sequences past them."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT setval(pg_get_serial_sequence('animal', 'id'), (SELECT max(id) FROM animal))"))
+        session.execute(text("SELECT setval(pg_get_serial_sequence('event', 'id'), (SELECT max(id) FROM event))"))
+
+
+def _book_of(session: Session, rows: Iterable[PedigreeRow], births: dict[str, FuzzyDate], place: str,
+             cleared: set[tuple[str, str]] | None = None) -> Book:
+    """The imported animals as plain records, exactly as they were written (no read back)."""
+    cleared = cleared or set()
+
+    def kind(parent: str | None, wild: bool) -> str:
+        return "ID" if parent is not None else ("WILD" if wild else "UNK")
+
+    animals: dict[str, AnimalFacts] = {}
+    events: dict[str, list[EventFacts]] = {}
+    for r in rows:
+        sire = None if (r.id, "sire") in cleared else r.sire
+        dam = None if (r.id, "dam") in cleared else r.dam
+        animals[r.id] = AnimalFacts(r.id, r.sex, births[r.id], "unknown", kind(sire, r.sire_wild), sire,
+                                    kind(dam, r.dam_wild), dam)
+        evs = [EventFacts(r.id, "birth", births[r.id], place, event_id=1)]
+        if r.alive is False:
+            evs.append(EventFacts(r.id, "death", FuzzyDate.unknown(), place, event_id=2))
+        events[r.id] = evs
+    return Book(species_params(session), animals, events, institution_kinds(session), today(),
+                census=census_date(session))
 
 
 def _cleared(a: AnimalFacts, role: str) -> AnimalFacts:
@@ -159,60 +211,21 @@ def import_pedigree(session: Session, path: str | Path, *, repair: bool = False)
     births = {r.id: _birth(r, unknown) for r in parsed.rows}
     line_of = {r.id: r.line for r in parsed.rows}
 
-    animal_values: list[dict[str, Any]] = []
-    for r in parsed.rows:
-        b = births[r.id]
-        founder_of_file = r.sire is None and r.dam is None and r.sire_wild and r.dam_wild
-        animal_values.append({
-            "studbook_id": r.id, "sex": r.sex, "birth_date": b.db_value, "birth_precision": b.precision,
-            "birth_estimated": b.estimated, "birth_type": "unknown", "sire_kind": "UNK", "dam_kind": "UNK",
-            "rearing": "unknown", "exclude_from_analysis": False, "do_not_breed": False, "contracepted": False,
-            "hybrid_suspect": False, "exclude_from_release": False, "artificial_insemination": False,
-            "version": 1, "notes": "founder of the imported pedigree" if founder_of_file else None,
-        })
-    _executemany(session, insert(Animal), animal_values)
-    ids: dict[str, int] = {
-        sid: pk for sid, pk in session.execute(select(Animal.studbook_id, Animal.id)) if sid in births
-    }
-
-    def kind(parent: str | None, wild: bool) -> str:
-        return "ID" if parent is not None else ("WILD" if wild else "UNK")
-
-    links = {
-        ids[r.id]: {"pk": ids[r.id], "sk": kind(r.sire, r.sire_wild), "si": ids[r.sire] if r.sire else None,
-                    "dk": kind(r.dam, r.dam_wild), "di": ids[r.dam] if r.dam else None}
-        for r in parsed.rows
-    }
-    set_parents = (update(Animal).where(Animal.id == bindparam("pk"))
-                   .values(sire_kind=bindparam("sk"), sire_id=bindparam("si"),
-                           dam_kind=bindparam("dk"), dam_id=bindparam("di")))
-    _executemany(session, set_parents, [ln for ln in links.values() if ln["si"] is not None or ln["di"] is not None
-                                         or ln["sk"] != "UNK" or ln["dk"] != "UNK"])
-    event_values: list[dict[str, Any]] = []
-    for r in parsed.rows:
-        b = births[r.id]
-        event_values.append({"animal_id": ids[r.id], "kind": "birth", "date": b.db_value, "date_precision": b.precision,
-                             "date_estimated": b.estimated, "institution_id": inst.id, "loan": False})
-        if r.alive is False:
-            event_values.append({"animal_id": ids[r.id], "kind": "death", "date": None, "date_precision": "U",
-                                 "date_estimated": False, "institution_id": inst.id, "loan": False})
-    _executemany(session, insert(Event), event_values)
-
-    # The rules, as on every write: any error refuses the import (no error becomes a warning).
-    book = load_book(session)
+    # The rules first, on the animals as they will be written: any error refuses the import
+    # (no error becomes a warning) before anything is written.
+    book = _book_of(session, parsed.rows, births, inst.code)
     findings = check_book(book, list(births))
     repairs = [(a.line, f"line {a.line}: animal {a.id}: {a.action}") for a in parsed.repairs]
+    cleared: dict[tuple[str, str], list[Finding]] = {}
     if repair and any(f.code in PARENT_RULES for f in errors_of(findings)):
         cleared = impossible_parents(book, findings)
         for (sid, role), why in sorted(cleared.items(), key=lambda item: line_of[item[0][0]]):
             parent = book.animals[sid].sire if role == "sire" else book.animals[sid].dam
-            ln = links[ids[sid]]
-            ln.update({"sk": "UNK", "si": None} if role == "sire" else {"dk": "UNK", "di": None})
             reasons = "; ".join(f"rule {f.code}: {f.message}" for f in why)
             repairs.append((line_of[sid], f"line {line_of[sid]}: animal {sid}: cleared {role} {parent} ({reasons})"))
         if cleared:
-            _executemany(session, set_parents, [links[ids[sid]] for sid in {sid for sid, _ in cleared}])
-            findings = check_book(load_book(session), list(births))
+            book = _book_of(session, parsed.rows, births, inst.code, cleared=set(cleared))
+            findings = check_book(book, list(births))
     errors = errors_of(findings)
     if errors:
         parents = any(e.code in PARENT_RULES for e in errors)
@@ -227,22 +240,44 @@ def import_pedigree(session: Session, path: str | Path, *, repair: bool = False)
         raise ValidationError(f"{name} breaks {len(errors)} studbook rule(s); nothing was imported", hint,
                               problems=[e.line() for e in errors])
 
-    by_pk = {pk: sid for sid, pk in ids.items()}
-    audit_animals: list[tuple[int | None, str | None, dict[str, Any]]] = []
-    for v in animal_values:
-        pk = ids[v["studbook_id"]]
-        ln = links[pk]
-        after = dict(v, id=pk, sire_kind=ln["sk"], sire_id=ln["si"], dam_kind=ln["dk"], dam_id=ln["di"])
-        audit_animals.append((pk, by_pk[pk], after))
-    log_bulk_inserts(session, "animal", audit_animals)
-    new_events = session.execute(  # a range of the (animal_id, date) index, not a list of 100,000 parameters
-        select(Event.id, Event.animal_id, Event.kind, Event.date, Event.date_precision)
-        .where(Event.animal_id >= min(by_pk, default=0)))
-    audit_events: list[tuple[int | None, str | None, dict[str, Any]]] = [
-        (eid, by_pk[aid], {"animal_id": aid, "kind": k, "date": d, "date_precision": p, "institution_id": inst.id})
-        for eid, aid, k, d, p in new_events if aid in by_pk
-    ]
-    log_bulk_inserts(session, "event", audit_events)
+    # Write: animals parents first with their keys given (one pass, parents linked at once), then events.
+    ordered = _parents_first(parsed.rows)
+    first_pk = int(session.scalar(select(func.max(Animal.id))) or 0) + 1
+    ids = {r.id: first_pk + k for k, r in enumerate(ordered)}
+    animal_values: list[dict[str, Any]] = []
+    for r in ordered:
+        b, a = births[r.id], book.animals[r.id]
+        founder_of_file = r.sire is None and r.dam is None and r.sire_wild and r.dam_wild
+        animal_values.append({
+            "id": ids[r.id], "studbook_id": r.id, "sex": r.sex, "birth_date": b.db_value,
+            "birth_precision": b.precision, "birth_estimated": b.estimated, "birth_type": "unknown",
+            "sire_kind": a.sire_kind, "sire_id": ids[a.sire] if a.sire else None,
+            "dam_kind": a.dam_kind, "dam_id": ids[a.dam] if a.dam else None,
+            "rearing": "unknown", "exclude_from_analysis": False, "do_not_breed": False, "contracepted": False,
+            "hybrid_suspect": False, "exclude_from_release": False, "artificial_insemination": False,
+            "version": 1, "notes": "founder of the imported pedigree" if founder_of_file else None,
+        })
+    _insert(session, Animal, animal_values)
+    next_event = int(session.scalar(select(func.max(Event.id))) or 0) + 1
+    event_values: list[dict[str, Any]] = []
+    events_of: dict[int, list[dict[str, Any]]] = {}
+    for r in ordered:
+        b = births[r.id]
+        evs = [{"id": next_event + len(event_values), "animal_id": ids[r.id], "kind": "birth", "date": b.db_value,
+                "date_precision": b.precision, "date_estimated": b.estimated, "institution_id": inst.id,
+                "loan": False}]
+        if r.alive is False:
+            evs.append({"id": next_event + len(event_values) + 1, "animal_id": ids[r.id], "kind": "death",
+                        "date": None, "date_precision": "U", "date_estimated": False, "institution_id": inst.id,
+                        "loan": False})
+        event_values.extend(evs)
+        events_of[ids[r.id]] = evs
+    _insert(session, Event, event_values)
+    _sync_key_sequences(session)
+
+    # One audit row per imported animal: its master record and the events written with it.
+    log_bulk_inserts(session, "animal", [(v["id"], v["studbook_id"], dict(v, events=events_of[v["id"]]))
+                                         for v in animal_values])
     _advance_id_sequence(session, existing | births.keys())
     return PedigreeImportReport(
         file=name, animals=len(parsed.rows), added_parents=len(parsed.added_parents),

@@ -117,7 +117,7 @@ def _decimal_year(d: date | None) -> float | None:
 def parse_as_of(text: str | None) -> date | None:
     """``--as-of`` text -> a day (a month or year means its last day); None when not given.
 
-    The same reading as ``services.census.parse_day`` (which needs the database layer).
+    ``services.census.reference_day`` uses it too.
     """
     if not text:
         return None
