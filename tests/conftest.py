@@ -244,3 +244,16 @@ def pytest_sessionstart(session: pytest.Session) -> None:
             f"the reference pedigrees are missing ({pedigree_dir()}): put shared/ next to the repository "
             "or set STUDBOOK_SHARED_DIR"
         )
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    if PG_URL:
+        return f"database backends: sqlite, postgres ({PG_URL})"
+    return ("database backends: SQLITE ONLY - STUDBOOK_TEST_POSTGRES_URL is not set, so every PostgreSQL test "
+            "is left out (CI sets it)")
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:  # type: ignore[no-untyped-def]
+    if not PG_URL:
+        terminalreporter.write_sep("!", "PostgreSQL NOT TESTED: set STUDBOOK_TEST_POSTGRES_URL to run the "
+                                        "database tests on PostgreSQL too", red=True, bold=True)

@@ -275,3 +275,17 @@ def test_writes_after_an_import_get_fresh_keys(empty_url, tmp_path):
     events = jout(empty_url, "event", "list", "10")
     assert len(events) == 1 and events[0]["event_id"] > 3
     assert [a["studbook_id"] for a in jout(empty_url, "animal", "list")] == ["1", "2", "3", "10"]
+
+
+def test_a_historical_pedigree_lowers_the_earliest_year(empty_url, tmp_path):
+    from conftest import assert_refused, jout, ok
+
+    path = tmp_path / "old.csv"
+    path.write_text("id,sire,dam,sex,birth_year\n1,,,M,1842\n2,,,F,1845\n3,1,2,F,1851\n")
+    r = ok(empty_url, "import", "pedigree", str(path))
+    assert "earliest year is now 1842" in r.stderr
+    assert jout(empty_url, "species", "show")["earliest_year"] == 1842
+    # A registrar's typo before that year is still refused.
+    ok(empty_url, "institution", "add", "ZOO", "--name", "A zoo")
+    assert_refused(empty_url, ["animal", "add", "--id", "9", "--sex", "M", "--birth-date", "0999", "--at", "ZOO",
+                               "--wild-born", "--capture-date", "2001"], "D02", "before 1842")

@@ -58,6 +58,7 @@ LAZY_COMMANDS = {
     "event": "corrections:event", "problems": "corrections:problems",
     "genetics": "genetics:genetics",
     "recommend": "recommend:recommend", "plan": "recommend:plan",
+    "export": "export:export",
 }
 
 

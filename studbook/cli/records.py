@@ -287,6 +287,9 @@ def import_pedigree_cmd(app: AppContext, file: str, repair: bool) -> None:
         report = import_pedigree(session, file, repair=repair)
     for line in report.repairs:
         message(f"Repaired: {line}")
+    if report.earliest_year is not None:
+        message(f"The book's earliest year is now {report.earliest_year}, the oldest birth in the file "
+                "(dates before it are refused as typos, rule D02).")
     if report.warnings:
         from collections import Counter
 

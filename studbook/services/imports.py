@@ -58,6 +58,7 @@ class PedigreeImportReport:
     dead: int
     repairs: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    earliest_year: int | None = None  # set when the file's oldest birth lowered the book's (rule D02)
 
 
 def _unknown_institution(session: Session) -> Institution:
@@ -110,6 +111,18 @@ def _sync_key_sequences(session: Session) -> None:
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT setval(pg_get_serial_sequence('animal', 'id'), (SELECT max(id) FROM animal))"))
         session.execute(text("SELECT setval(pg_get_serial_sequence('event', 'id'), (SELECT max(id) FROM event))"))
+
+
+def _lower_earliest_year(session: Session, births: Iterable[FuzzyDate]) -> int | None:
+    """A historical pedigree file is not a registrar's typo: its oldest birth year becomes the
+    book's earliest year (rule D02) when it is older. Returns the new year, or None."""
+    years = [b.value.year for b in births if not b.is_unknown]
+    row = session.scalars(select(Species).limit(1)).first()
+    if not years or row is None or min(years) >= row.earliest_year:
+        return None
+    row.earliest_year = min(years)
+    session.flush()
+    return row.earliest_year
 
 
 def _book_of(session: Session, rows: Iterable[PedigreeRow], births: dict[str, FuzzyDate], place: str,
@@ -209,6 +222,7 @@ def import_pedigree(session: Session, path: str | Path, *, repair: bool = False)
     inst = _unknown_institution(session)
     unknown = FuzzyDate.unknown()
     births = {r.id: _birth(r, unknown) for r in parsed.rows}
+    earliest = _lower_earliest_year(session, births.values())
     line_of = {r.id: r.line for r in parsed.rows}
 
     # The rules first, on the animals as they will be written: any error refuses the import
@@ -284,4 +298,5 @@ def import_pedigree(session: Session, path: str | Path, *, repair: bool = False)
         dead=sum(1 for r in parsed.rows if r.alive is False),
         repairs=[text for _, text in sorted(repairs, key=lambda item: item[0])],
         warnings=[f.line() for f in findings if f.severity != ERROR],
+        earliest_year=earliest,
     )
