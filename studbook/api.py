@@ -26,7 +26,8 @@ def _url(db: str | None) -> str:
 
 def init(db: str | None = None, *, sample: bool = False) -> None:
     """Create or migrate the schema; optionally load the bundled sample studbook."""
-    from .services.setup import ensure_species, load_book_folder, sample_dir
+    from .services.book_folder import load_book_folder
+    from .services.setup import ensure_species, sample_dir
 
     url = _url(db)
     upgrade(url)

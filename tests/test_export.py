@@ -9,15 +9,27 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ok, run_cli
+from conftest import _dispose, fresh_database, ok, run_cli
 
 # Left out of the comparison: the audit log, and the optimistic-locking counter (a write bumps it).
 SKIP_TABLES = {"audit_log", "alembic_version"}
 SKIP_COLUMNS = {("animal", "version")}
+
+
+@pytest.fixture
+def empty_url(sample_url: str, tmp_path: Path) -> Iterator[str]:
+    """A new database with no schema on the same backend as the sample (no sqlite x postgres cross product)."""
+    with fresh_database("sqlite" if sample_url.startswith("sqlite") else "postgres", tmp_path) as url:
+        yield url
+        # Dropping this database clears the engine cache (conftest._dispose) without closing the sample's
+        # pool: close it first, or a later PostgreSQL copy of the sample (CREATE DATABASE ... TEMPLATE)
+        # finds the sample in use.
+        _dispose(sample_url)
 
 
 def canonical_dump(url: str) -> dict[str, list[tuple[Any, ...]]]:
@@ -99,8 +111,15 @@ def test_export_book_round_trips_the_sample(sample_url: str, empty_url: str, tmp
     assert_same_book(sample_url, empty_url)
 
 
+def _event_id(url: str, sid: str, kind: str) -> str:
+    rows = json.loads(ok(url, "event", "list", sid, "--format", "json").stdout)
+    return str(next(r["event_id"] for r in rows if r["event"] == kind))
+
+
 def _write_some(url: str) -> None:
-    ok(url, "animal", "update", "1188", "--birth-date", "2019-05-30", "--reason", "typo in the birth date")
+    ok(url, "event", "update", _event_id(url, "1475", "death"), "--cause", "renal failure", "--reason",
+       "necropsy report")
+    ok(url, "animal", "update", "1188", "--sex", "m", "--name", "Amur II", "--reason", "name typo")
     ok(url, "animal", "update", "1041", "--notes", "moved indoors", "--exclude-from-release")
     ok(url, "release", "1038", "--date", "2026-11-10", "--to", "LAZOVSKY", "--site", "Kedrovaya valley")
     ok(url, "transfer", "951", "--to", "NOVOSIBIR", "--date", "2026-11-12", "--local-id", "N951", "--loan")
@@ -108,6 +127,14 @@ def _write_some(url: str) -> None:
 
 def test_export_book_round_trips_after_writes(sample_copy_url: str, empty_url: str, tmp_path: Path) -> None:
     _write_some(sample_copy_url)
+    export_and_reload(sample_copy_url, empty_url, tmp_path)
+    assert_same_book(sample_copy_url, empty_url)
+
+
+@pytest.mark.xfail(strict=True, reason="the folder has no litter column: the loader regroups litters by date, so "
+                   "litter mates whose birth dates were corrected apart are two litters (rule B01) on reload")
+def test_export_book_round_trips_a_split_litter(sample_copy_url: str, empty_url: str, tmp_path: Path) -> None:
+    ok(sample_copy_url, "animal", "update", "1188", "--birth-date", "2019-05-30", "--reason", "typo in the birth date")
     export_and_reload(sample_copy_url, empty_url, tmp_path)
     assert_same_book(sample_copy_url, empty_url)
 
@@ -120,15 +147,21 @@ def test_export_book_round_trips_a_void_animal(sample_copy_url: str, empty_url: 
     assert_same_book(sample_copy_url, empty_url)
 
 
-@pytest.mark.xfail(strict=True, reason="init --from-folder does not read local_ids.csv or health_notes.csv yet")
-def test_export_book_round_trips_extra_local_ids_and_health_notes(sample_copy_url: str, empty_url: str,
-                                                                    tmp_path: Path) -> None:
+@pytest.mark.xfail(strict=True, reason="init --from-folder does not read health_notes.csv yet")
+def test_export_book_round_trips_health_notes(sample_copy_url: str, empty_url: str, tmp_path: Path) -> None:
     ok(sample_copy_url, "animal", "update", "1041", "--health-notes", "lame left hind")
-    ev = next(r for r in json.loads(ok(sample_copy_url, "event", "list", "951", "--format", "json").stdout)
-              if r.get("kind", r.get("event")) == "transfer")
-    ok(sample_copy_url, "event", "update", str(ev["id"]), "--local-id", "X951", "--reason", "second accession number")
     folder = export_and_reload(sample_copy_url, empty_url, tmp_path)
-    assert (folder / "local_ids.csv").exists() and (folder / "health_notes.csv").exists()
+    assert (folder / "health_notes.csv").exists()
+    assert_same_book(sample_copy_url, empty_url)
+
+
+@pytest.mark.xfail(strict=True, reason="init --from-folder does not read local_ids.csv yet (events.csv carries one "
+                   "local ID per event: a second one for the same holding is lost)")
+def test_export_book_round_trips_a_second_local_id(sample_copy_url: str, empty_url: str, tmp_path: Path) -> None:
+    ok(sample_copy_url, "event", "update", _event_id(sample_copy_url, "951", "transfer"), "--local-id", "X951",
+       "--reason", "second accession number")
+    folder = export_and_reload(sample_copy_url, empty_url, tmp_path)
+    assert (folder / "local_ids.csv").exists()
     assert_same_book(sample_copy_url, empty_url)
 
 
@@ -205,8 +238,9 @@ def test_export_pedigree_round_trips_f_and_kinship(sample_url: str, empty_url: s
         assert abs(before[sid] - after[sid]) <= 1e-15, (sid, before[sid], after[sid])
     # Below a MULT slot the file holds one candidate, not the probability-weighted mixture.
     assert any(abs(before[s] - after[s]) > 1e-15 for s in mult) or not mult
-    ids = ["1188", "1041", "951", "1038", "14"]
-    assert not set(ids) & mult
+    living = [r["id"] for r in rows if r["alive"] == "1"]
+    ids = [sid for sid in living if sid not in mult][:6]
+    assert len(ids) == 6
 
     def kin(url: str) -> list[tuple[str, str, float]]:
         out = json.loads(ok(url, "genetics", "kinship", *ids, "--format", "json").stdout)
@@ -222,6 +256,21 @@ def test_export_pedigree_as_of(sample_url: str, tmp_path: Path) -> None:
     with path.open(encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh))
     assert 0 < len(rows) < 1478
-    assert all(r["birth_date"][-10:-6] <= "2000" or r["birth_date"] == "" for r in rows)
+    assert all(int(r["birth_date"].lstrip("~")[:4]) <= 2000 for r in rows if r["birth_date"])
+    assert {r["alive"] for r in rows} == {"0", "1"}
     r = run_cli(sample_url, "export", "pedigree", str(path))
     assert r.exit_code == 1 and "already exists" in r.stderr
+
+
+def test_pure_helpers() -> None:
+    from datetime import date
+
+    from studbook.services.export import date_text, most_probable, number_text, parent_text
+
+    assert most_probable([("74", 0.5), ("80", 0.5)]) == "74"
+    assert most_probable([("74", 0.3), ("80", 0.7)]) == "80"
+    assert [date_text(date(2024, 5, 1), "D", False), date_text(date(2024, 5, 1), "M", True),
+            date_text(date(2024, 1, 1), "Y", True), date_text(None, "U", False)] == [
+        "2024-05-01", "~2024-05", "~2024", "unknown"]
+    assert number_text(0.1) == "0.1" and float(number_text(1 / 3)) == 1 / 3 and number_text(None) == ""
+    assert parent_text("ID", "12") == "12" and parent_text("MULT", None) == "MULT"

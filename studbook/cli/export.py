@@ -52,10 +52,9 @@ def export_pedigree(app: AppContext, file: Path, as_of: str | None) -> None:
     lowest studbook ID), so F and kinship below a MULT slot differ from the book's. Void
     records and animals born after the day are left out.
     """
-    from ..services.export import pedigree_export, write_pedigree_csv
+    from ..services.export import check_new_file, pedigree_export, write_pedigree_csv
 
-    if file.exists():
-        write_pedigree_csv_refusal(file)
+    check_new_file(file)  # refused before the database is opened
     with app.session() as session:
         ped = pedigree_export(session, as_of)
     if ped.note:
@@ -66,9 +65,3 @@ def export_pedigree(app: AppContext, file: Path, as_of: str | None) -> None:
             + (f"; {ped.mult_slots} MULT parent(s) written as their most probable candidate" if ped.mult_slots
                else "") + ".")
 
-
-def write_pedigree_csv_refusal(file: Path) -> None:
-    from ..errors import InvalidInputError
-
-    raise InvalidInputError(f"{file} already exists; nothing was written",
-                            "give the name of a new file; an export never overwrites files")

@@ -30,7 +30,8 @@ def init(app: AppContext, sample: bool, folder: str | None, allow_problems: bool
     from pathlib import Path
 
     from ..db import upgrade
-    from ..services.setup import BookLoadRefused, ensure_species, load_book_folder, sample_dir
+    from ..services.book_folder import BookLoadRefused, load_book_folder
+    from ..services.setup import ensure_species, sample_dir
 
     if sample and folder:
         raise click.UsageError("give --sample or --from-folder, not both")
@@ -68,7 +69,7 @@ def init(app: AppContext, sample: bool, folder: str | None, allow_problems: bool
 
 def _write_problems(path: str, found: list[Any]) -> str | None:
     """Write the problems CSV (file,line,animal,code,severity,message,hint); the reason when it cannot."""
-    from ..services.setup import PROBLEM_COLUMNS
+    from ..services.book_folder import PROBLEM_COLUMNS
 
     try:
         with open(path, "w", encoding="utf-8", newline="") as fh:

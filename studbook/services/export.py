@@ -6,7 +6,7 @@ Read only: nothing here writes to the database. ``book_export`` reads the whole 
 into :class:`PedigreeExport` and ``write_pedigree_csv`` writes it. Every layout decision is
 documented in ``docs/export.md``.
 
-What the loader (``services.setup.load_book_folder``) does not read yet goes to extra files
+What the loader (``services.book_folder.load_book_folder``) does not read yet goes to extra files
 of the folder, written only when they have rows (:data:`EXTRA_FILES`): void animals and
 events, local IDs that events.csv cannot carry, health notes and the book's problems.
 """
@@ -348,12 +348,17 @@ def pedigree_export(session: Session, as_of: str | None = None) -> PedigreeExpor
     return PedigreeExport(rows, ref.day, ref.note, n_mult)
 
 
+def check_new_file(path: Path) -> None:
+    """The pedigree file must not exist yet (an export never overwrites a file)."""
+    if Path(path).exists():
+        raise InvalidInputError(f"{path} already exists; nothing was written",
+                                "give the name of a new file; an export never overwrites files")
+
+
 def write_pedigree_csv(export: PedigreeExport, path: Path) -> None:
     """Write the pedigree CSV (``\\n`` line ends, RFC 4180 quoting); refuses to overwrite a file."""
     path = Path(path)
-    if path.exists():
-        raise InvalidInputError(f"{path} already exists; nothing was written",
-                                "give the name of a new file; an export never overwrites files")
+    check_new_file(path)
     try:
         with path.open("x", newline="", encoding="utf-8") as fh:
             w = csv.writer(fh, lineterminator="\n")

@@ -1,46 +1,27 @@
-"""Creating a book: species parameters, and loading a whole book from a folder of CSV files.
+"""Creating a book: the bundled sample, and the species parameters that the rules read.
 
-A book folder (the format of ``data/sample``, described in ``data/README.md``) loads in
-one transaction, through the same constructors and the same rules as every other write.
-One run finds every problem: rows that cannot be read (format problems, code ``F01``,
-each with its file and line) and, on everything that could be read, every rule error.
-
-By default any error refuses the whole load (nothing is written) and every problem is
-listed. With ``allow_problems`` the book loads anyway: a row that cannot be read is
-skipped (a field that cannot be read is left empty, see ``data/README.md``), and every
-error, format or rule, is stored as an open problem (``services.problems``) naming its
-source. Warnings are never stored, and rule errors are never downgraded to warnings.
-Problems of the folder itself (a missing file or column, an unusable ``species.json``)
-refuse the load even with ``allow_problems``: without them nothing can be checked.
+Loading a whole book from a folder of CSV files is ``services.book_folder``.
 """
 
 from __future__ import annotations
 
-import csv
-import json
 import math
-import re
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, fields, replace
 from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
 
 from ..dates import FuzzyDate
 from ..errors import InvalidInputError, StudbookError, ValidationError
-from ..models import EVENT_KINDS, REPRODUCTION, Animal, Event, Institution, Species
+from ..models import REPRODUCTION, Species
 from ..records import SpeciesParams
-from ..rules import ERROR, WARNING, Finding, check_book, errors_of
-from ..text import check_studbook_id, clean_text, is_plain_number
-from .animals import FLAGS, ParentSpec, add_event, apply_parent, create_animal
+from ..rules import check_book, errors_of
 from .animals import next_studbook_id as _next_free_id
 from .book import load_book, species_params, today
-from .institutions import add_institution
-from .problems import FORMAT_CODE, NewProblem, close_mended, known_errors, list_problems, record_problems
+from .problems import close_mended, known_errors, list_problems
 
 T = TypeVar("T")
 
@@ -48,20 +29,6 @@ SPECIES_FIELDS = tuple(f.name for f in fields(SpeciesParams))
 # species.json keys kept on the book rather than in SpeciesParams. ``reference_date`` is
 # the older name of ``census_date`` (the sample book writes both).
 BOOK_KEYS = ("census_date", "reference_date", "next_studbook_id")
-PROBLEM_COLUMNS = ("file", "line", "animal", "code", "severity", "message", "hint")
-
-REQUIRED_COLUMNS = {
-    "institutions.csv": ("code", "name"),
-    "animals.csv": ("studbook_id", "sex", "birth_date", "sire", "dam"),
-    "events.csv": ("studbook_id", "event", "date"),
-    "mult_parents.csv": ("studbook_id", "role", "candidate", "probability"),
-}
-FOLDER_HINT = ("a book folder holds institutions.csv, animals.csv and events.csv, and optionally species.json "
-               "and mult_parents.csv (data/README.md describes them)")
-_TRUE = ("1", "true", "yes", "y")
-_FALSE = ("", "0", "false", "no", "n")
-
-
 def sample_dir() -> Path:
     """The bundled synthetic Amur leopard studbook (installed package or checkout)."""
     here = Path(__file__).resolve().parents[1]
@@ -73,7 +40,7 @@ def sample_dir() -> Path:
 
 # --- species parameters ------------------------------------------------------------------
 
-def _field_kind(name: str) -> str:
+def field_kind(name: str) -> str:
     """'str', 'int', 'float' or 'int?' (an optional whole number), from SpeciesParams' annotation."""
     ann = str(next(f.type for f in fields(SpeciesParams) if f.name == name)).replace(" ", "")
     if ann in ("int|None", "Optional[int]"):
@@ -142,7 +109,7 @@ def ensure_species(session: Session) -> None:
         set_species(session, SpeciesParams())
 
 
-def _species_row(session: Session) -> Species:
+def species_row(session: Session) -> Species:
     ensure_species(session)
     row = session.scalars(select(Species).limit(1)).first()
     assert row is not None
@@ -163,7 +130,7 @@ def parse_census_date(text: str) -> date | None:
     return d.value
 
 
-def _next_id(value: object) -> int:
+def next_id_value(value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise InvalidInputError(f"next studbook ID {value!r} must be a whole number of 1 or more",
                                 "give the number `birth` should give next, e.g. 1479")
@@ -194,7 +161,7 @@ def update_species(session: Session, *, census_date: str | None = None, next_stu
     given = {k: v for k, v in params.items() if v is not None}
     if not given and census_date is None and next_studbook_id is None:
         raise InvalidInputError("nothing to change", "give at least one option, e.g. --gestation-min 90")
-    row = _species_row(session)
+    row = species_row(session)
     before_params = species_params(session)
     before = {(f.studbook_id, f.code) for f in errors_of(check_book(load_book(session)))}
     changed = [k for k, v in given.items() if getattr(before_params, k) != v]
@@ -205,7 +172,7 @@ def update_species(session: Session, *, census_date: str | None = None, next_stu
             changed.append("census_date")
         row.census_date = day
     if next_studbook_id is not None:
-        n = _next_id(next_studbook_id)
+        n = next_id_value(next_studbook_id)
         if row.next_studbook_id != n:
             changed.append("next_studbook_id")
         row.next_studbook_id = n
@@ -236,580 +203,3 @@ def species_info(session: Session) -> dict[str, Any]:
 
 # --- loading a book folder ----------------------------------------------------------------
 
-@dataclass(frozen=True)
-class LoadProblem:
-    """One problem found while loading a book folder: unreadable (F01) or a rule finding."""
-
-    file: str
-    line: int | None
-    animal: str | None
-    code: str
-    severity: str
-    message: str
-    hint: str | None = None
-
-    @property
-    def source(self) -> str:
-        return f"{self.file} line {self.line}" if self.line else self.file
-
-    def text(self) -> str:
-        """One line: ``animals.csv line 12: ...`` (rule findings as ``ERROR P02 animal 1250: ...``)."""
-        body = self.message if self.code == FORMAT_CODE else (
-            f"{self.severity.upper()} {self.code} animal {self.animal}: {self.message}")
-        return f"{self.source}: {body}" + (f" (hint: {self.hint})" if self.hint else "")
-
-    def as_row(self) -> dict[str, Any]:
-        """A row of the problems CSV (``PROBLEM_COLUMNS``)."""
-        return {"file": self.file, "line": self.line if self.line else "", "animal": self.animal or "",
-                "code": self.code, "severity": self.severity, "message": self.message, "hint": self.hint or ""}
-
-
-class BookLoadRefused(ValidationError):
-    """The book was not loaded. ``problems`` are the error lines; ``found`` every problem and warning."""
-
-    def __init__(self, reason: str, hint: str | None, found: Iterable[LoadProblem]) -> None:
-        self.found = list(found)
-        super().__init__(reason, hint, problems=[p.text() for p in self.found if p.severity == ERROR])
-
-
-@dataclass(frozen=True)
-class LoadReport:
-    institutions: int
-    animals: int
-    events: int
-    mult_slots: int
-    warnings: int
-    problems_stored: int = 0
-    skipped_rows: int = 0
-    found: list[LoadProblem] = field(default_factory=list)  # every problem and warning, for --problems
-
-
-def load_book_folder(session: Session, folder: Path, *, allow_problems: bool = False) -> LoadReport:
-    """Load a whole book (the format of ``data/sample``) in one transaction.
-
-    Every problem is found in one run (see the module docstring). Any error refuses
-    the load (:class:`BookLoadRefused`, listing them all) unless *allow_problems*:
-    then the readable rows are loaded and every error is stored as an open problem.
-    """
-    if session.scalars(select(Animal.id).limit(1)).first() is not None:
-        raise ValidationError("this database already holds animals; a book can only be loaded into an empty one",
-                              "use a new --db file")
-    loader = _FolderLoader(session, Path(folder), allow_problems)
-    with session.no_autoflush:
-        return loader.run()
-
-
-def _record_line(line_num: int, row: Mapping[Any, Any]) -> int:
-    """The first line of a CSV record (``line_num`` is its last; quoted cells may hold line breaks)."""
-    breaks = 0
-    for value in row.values():
-        for cell in value if isinstance(value, list) else [value]:
-            breaks += (cell or "").count("\n")
-    return line_num - breaks
-
-
-class _FolderLoader:
-    def __init__(self, session: Session, folder: Path, allow: bool) -> None:
-        self.session, self.folder, self.allow = session, folder, allow
-        self.format: list[LoadProblem] = []
-        self.fatal: list[str] = []  # files whose problems no --allow-problems can pass over
-        self.skipped = 0
-        self.species_ok = True
-        self.animals: dict[str, Animal] = {}
-        self.animal_line: dict[str, int] = {}
-        self.unread: dict[str, int] = {}  # studbook ID -> line of its unreadable row in animals.csv
-        self.event_lines: dict[str, list[tuple[int, str, str]]] = {}  # sid -> (line, kind, date)
-        self.births: list[Event] = []
-        self.next_id_given = False
-
-    # -- problems ---------------------------------------------------------------------
-    def problem(self, file: str, line: int | None, animal: str | None, message: str, hint: str | None = None,
-                *, fatal: bool = False) -> None:
-        self.format.append(LoadProblem(file, line, _valid_id(animal), FORMAT_CODE, ERROR, _visible_text(message),
-                                       _visible_text(hint) if hint else None))
-        if fatal and file not in self.fatal:
-            self.fatal.append(file)
-
-    def attempt(self, file: str, line: int | None, animal: str | None, fn: Callable[..., T], *args: Any,
-                **kw: Any) -> T | None:
-        """``fn(...)``, or None with a problem line when it refuses."""
-        try:
-            return fn(*args, **kw)
-        except StudbookError as exc:
-            self.problem(file, line, animal, exc.reason, exc.hint)
-            return None
-
-    # -- reading ----------------------------------------------------------------------
-    def read(self, name: str, *, optional: bool = False) -> list[tuple[int, dict[str, str]]]:
-        path = self.folder / name
-        if not path.is_file():
-            if not optional:
-                self.problem(name, None, None, f"{name} is missing from {self.folder}", FOLDER_HINT, fatal=True)
-            return []
-        rows: list[tuple[int, dict[str, str]]] = []
-        line = 1
-        try:
-            with path.open(newline="", encoding="utf-8-sig") as fh:
-                reader = csv.DictReader(fh)
-                header = [h.strip() if h else "" for h in (reader.fieldnames or [])]
-                reader.fieldnames = header
-                missing = [c for c in REQUIRED_COLUMNS[name] if c not in header]
-                if missing:
-                    self.problem(name, 1, None, f"{name} has no column {', '.join(repr(c) for c in missing)} "
-                                 f"(its header: {','.join(header) or 'empty'})",
-                                 f"the first line names the columns: {','.join(REQUIRED_COLUMNS[name])}, ...",
-                                 fatal=True)
-                    return []
-                for raw in reader:
-                    line = _record_line(reader.line_num, raw)
-                    extra = raw.pop(None, None)  # type: ignore[call-overload]
-                    row = {k: (v or "") for k, v in raw.items()}
-                    if not any(v.strip() for v in row.values()) and not extra:
-                        continue  # a blank record (",,,,"): nothing to load
-                    if extra:
-                        key = REQUIRED_COLUMNS[name][0]
-                        if name == "animals.csv" and row.get(key, "").strip():
-                            self.unread.setdefault(row[key].strip(), line)
-                        self.problem(name, line, row.get(key) if name != "institutions.csv" else None,
-                                     f"the row has {len(header) + len(extra)} cells but the header names "
-                                     f"{len(header)} columns; it was not read",
-                                     "quote cells that contain a comma (\"Wild-caught, Primorsky Krai\")")
-                        self.skipped += 1
-                        continue
-                    rows.append((line, row))
-        except UnicodeDecodeError as exc:
-            self.problem(name, None, None, f"{name} is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at "
-                         f"position {exc.start})", "save the file as UTF-8", fatal=True)
-            return []
-        except csv.Error as exc:
-            self.problem(name, line + 1, None, f"{name} cannot be read as CSV: {exc}",
-                         "check the quotes on that line", fatal=True)
-            return []
-        return rows
-
-    # -- species.json ------------------------------------------------------------------
-    def species(self) -> None:
-        path = self.folder / "species.json"
-        if not path.exists():
-            ensure_species(self.session)
-            return
-        name = "species.json"
-
-        def bad(message: str, hint: str | None = None, line: int | None = None) -> None:
-            self.species_ok = False
-            self.problem(name, line, None, message, hint, fatal=True)
-
-        try:
-            raw = json.loads(path.read_text(encoding="utf-8-sig"))
-        except UnicodeDecodeError:
-            return bad("species.json is not UTF-8 text", "save the file as UTF-8")
-        except json.JSONDecodeError as exc:
-            return bad(f"species.json is not valid JSON: {exc.msg} (column {exc.colno})",
-                       "write one JSON object of parameters, as in data/sample/species.json", exc.lineno)
-        if not isinstance(raw, dict):
-            return bad("species.json must hold one JSON object of parameters", "see data/sample/species.json")
-        values: dict[str, Any] = {}
-        census: date | None = None
-        census_key: str | None = None
-        next_id: int | None = None
-        for key, value in raw.items():
-            try:
-                if key in SPECIES_FIELDS:
-                    values[key] = _species_value(key, value)
-                elif key in ("census_date", "reference_date"):
-                    day = None if value is None else _census_value(key, value)
-                    if census_key is not None and day != census:
-                        bad(f"{census_key} {census} and {key} {day} differ",
-                            "reference_date is the older name of census_date: give one date")
-                    census, census_key = day, key
-                elif key == "next_studbook_id":
-                    next_id = _next_id(value)
-                else:
-                    bad(f"unknown key {key!r}",
-                        f"the keys are {', '.join(SPECIES_FIELDS + BOOK_KEYS)} (a misspelt key would be ignored)")
-            except InvalidInputError as exc:
-                bad(exc.reason, exc.hint)
-        params = replace(SpeciesParams(), **values)
-        for text in species_problems(params):
-            bad(text, SPECIES_HINT)
-        if not self.species_ok:
-            return
-        set_species(self.session, params)
-        row = _species_row(self.session)
-        row.census_date = census
-        if next_id is not None:
-            row.next_studbook_id, self.next_id_given = next_id, True
-
-    # -- institutions.csv -------------------------------------------------------------
-    def institutions(self) -> int:
-        n = 0
-        name = "institutions.csv"
-        for line, r in self.read(name):
-            code = r["code"].strip().upper()
-            lat = self.coordinate(line, code, r, "latitude", 90)
-            lon = self.coordinate(line, code, r, "longitude", 180)
-            if bool(r.get("latitude", "").strip()) != bool(r.get("longitude", "").strip()):
-                given, other = ("latitude", "longitude") if lat is not None else ("longitude", "latitude")
-                self.problem(name, line, None, f"institution {code}: the {given} has no {other}; "
-                             "coordinates go in pairs", "give both latitude and longitude, or leave both empty; "
-                             "the institution is loaded without coordinates")
-            if lat is None or lon is None:
-                lat = lon = None  # both empty, or one unreadable (reported)
-            caps = [self.capacity(line, code, r, k) for k in ("capacity_males", "capacity_females")]
-            row = self.attempt(name, line, None, add_institution, self.session, code, name=r["name"],
-                               kind=r.get("kind", "").strip() or "zoo", country=r.get("country", "").strip() or None,
-                               latitude=lat, longitude=lon, city=r.get("city", "").strip() or None,
-                               region=r.get("region", "").strip() or None, capacity_males=caps[0],
-                               capacity_females=caps[1])
-            if row is None:
-                self.skipped += 1
-            else:
-                n += 1
-        return n
-
-    def coordinate(self, line: int, code: str, r: dict[str, str], key: str, limit: int) -> float | None:
-        text = r.get(key, "").strip()
-        if not text:
-            return None
-        example = "51.35 for Leipzig" if key == "latitude" else "12.37 for Leipzig, east positive"
-        hint = (f"{key} in decimal degrees, -{limit}..{limit} (e.g. {example}); the institution is loaded "
-                "without coordinates")
-        try:
-            value = float(text)
-        except ValueError:
-            value = math.nan
-        if math.isnan(value):
-            self.problem("institutions.csv", line, None, f"institution {code}: {key} {text!r} is not a number", hint)
-            return None
-        if not -limit <= value <= limit:
-            self.problem("institutions.csv", line, None,
-                         f"institution {code}: {key} {text!r} is outside -{limit}..{limit}", hint)
-            return None
-        return value
-
-    def capacity(self, line: int, code: str, r: dict[str, str], key: str) -> int | None:
-        text = r.get(key, "").strip()
-        if not text:
-            return None
-        if text.isascii() and text.isdigit():
-            return int(text)
-        self.problem("institutions.csv", line, None,
-                     f"institution {code}: {key.replace('_', ' ')} {text!r} is not a whole number of 0 or more",
-                     "give the number of spaces, or leave it empty; the institution is loaded without it")
-        return None
-
-    # -- mult_parents.csv -------------------------------------------------------------
-    def mult(self) -> dict[tuple[str, str], list[tuple[int, str, float]]]:
-        out: dict[tuple[str, str], list[tuple[int, str, float]]] = {}
-        name = "mult_parents.csv"
-        for line, r in self.read(name, optional=True):
-            sid, role, cand = r["studbook_id"].strip(), r["role"].strip().lower(), r["candidate"].strip()
-            prob_text = r["probability"].strip()
-            if role not in ("sire", "dam"):
-                self.problem(name, line, sid, f"animal {sid}: role {r['role']!r} is not sire or dam",
-                             "write sire or dam")
-                self.skipped += 1
-                continue
-            try:
-                prob = float(prob_text)
-            except ValueError:
-                prob = math.nan
-            if not 0 < prob <= 1:
-                self.problem(name, line, sid, f"animal {sid}: MULT {role} candidate {cand}: probability "
-                             f"{prob_text!r} is not a number above 0 and at most 1 [rule P10]",
-                             "give each candidate a probability such as 0.5; together they sum to 1")
-                self.skipped += 1
-                continue
-            slot = out.setdefault((sid, role), [])
-            if any(c == cand for _, c, _ in slot):
-                self.problem(name, line, sid, f"animal {sid}: MULT {role} candidate {cand} is listed twice [rule P10]",
-                             "list each candidate once")
-                self.skipped += 1
-                continue
-            slot.append((line, cand, prob))
-        return out
-
-    # -- animals.csv ------------------------------------------------------------------
-    def flag(self, file: str, line: int, sid: str, r: dict[str, str], key: str) -> bool:
-        text = r.get(key, "").strip().lower()
-        if text in _TRUE:
-            return True
-        if text not in _FALSE:
-            self.problem(file, line, sid, f"animal {sid}: {key} {r[key]!r} is not 0 or 1",
-                         f"write 1 (yes) or 0 (no); {key} was loaded as 0")
-        return False
-
-    def animal_rows(self, mult: dict[tuple[str, str], list[tuple[int, str, float]]]) -> list[
-            tuple[int, Animal, dict[str, ParentSpec]]]:
-        name = "animals.csv"
-        taken: set[str] = set()
-        pending: list[tuple[int, Animal, dict[str, ParentSpec]]] = []
-        for line, r in self.read(name):
-            sid = r["studbook_id"].strip()
-            specs: dict[str, ParentSpec] = {}
-            for role in ("sire", "dam"):
-                v = r[role].strip()
-                if v.upper() == "MULT":
-                    specs[role] = ParentSpec("MULT", None, tuple((c, p) for _, c, p in mult.get((sid, role), ())))
-                elif v.upper() in ("UNK", "WILD"):
-                    specs[role] = ParentSpec(v.upper())
-                elif not v:
-                    self.problem(name, line, sid, f"animal {sid}: {role} is blank",
-                                 f"write UNK for an unknown {role}; it was loaded as UNK")
-                    specs[role] = ParentSpec("UNK")
-                else:
-                    specs[role] = ParentSpec("ID", v)
-            birth = self.attempt(name, line, sid, FuzzyDate.parse, r["birth_date"], what=f"animal {sid}: birth date")
-            notes = self.attempt(name, line, sid, clean_text, r.get("notes"), what="notes", record=f"animal {sid}",
-                                 multiline=True) if r.get("notes", "").strip() else None
-            flags = {f: self.flag(name, line, sid, r, f) for f in FLAGS if f in r}
-            ai = self.flag(name, line, sid, r, "artificial_insemination")
-            a = None if birth is None else self.attempt(
-                name, line, sid, create_animal, self.session, sid, sex=r["sex"], birth=birth,
-                birth_type=r.get("birth_type", "").strip() or "captive", sire=ParentSpec("UNK"),
-                dam=ParentSpec("UNK"), rearing=r.get("rearing", "").strip() or "unknown",
-                house_name=r.get("house_name") or None, artificial_insemination=ai, flags=flags, taken=taken)
-            if a is None:
-                self.skipped += 1
-                if sid and sid not in taken:
-                    self.unread.setdefault(sid, line)
-                continue
-            a.notes = notes
-            taken.add(a.studbook_id)
-            self.animals[a.studbook_id] = a
-            self.animal_line[a.studbook_id] = line
-            pending.append((line, a, specs))
-        return pending
-
-    def parents(self, pending: list[tuple[int, Animal, dict[str, ParentSpec]]],
-                mult: dict[tuple[str, str], list[tuple[int, str, float]]]) -> int:
-        """Link parents (a parent may come after its young in the file); returns the MULT slots linked."""
-        name = "animals.csv"
-        n_mult = 0
-        for line, a, specs in pending:
-            sid = a.studbook_id
-            for role in ("sire", "dam"):
-                spec = specs[role]
-                if spec.kind == "ID" and spec.studbook_id not in self.animals:
-                    self.problem(name, line, sid, f"animal {sid}: {role} {self.missing(spec.studbook_id)}",
-                                 f"register the {role} in animals.csv, or write UNK; the {role} was loaded as UNK")
-                    spec = ParentSpec("UNK")
-                elif spec.kind == "MULT":
-                    kept = []
-                    for c_line, cand, prob in mult.get((sid, role), ()):
-                        if cand in self.animals:
-                            kept.append((cand, prob))
-                        else:
-                            self.problem("mult_parents.csv", c_line, sid,
-                                         f"animal {sid}: MULT {role} candidate {self.missing(cand)}",
-                                         "register the candidate in animals.csv; this candidate was left out")
-                    spec = ParentSpec("MULT", None, tuple(kept))
-                    n_mult += 1
-                apply_parent(self.session, a, role, spec, self.animals)
-        for (sid, role), rows in mult.items():
-            child = self.animals.get(sid)
-            if child is not None and getattr(child, f"{role}_kind") != "MULT":
-                for c_line, _cand, _p in rows:
-                    self.problem("mult_parents.csv", c_line, sid,
-                                 f"animal {sid}: a MULT {role} candidate, but the {role} in animals.csv is not MULT",
-                                 f"write MULT as the {role} in animals.csv, or remove this row; it was left out")
-            elif child is None and sid not in self.unread:
-                for c_line, _cand, _p in rows:
-                    self.problem("mult_parents.csv", c_line, sid, f"animal {sid} is not in animals.csv",
-                                 "remove this row or register the animal")
-        return n_mult
-
-    def missing(self, sid: str | None, rule: str = " [rule P03]") -> str:
-        if sid in self.unread:
-            return f"{sid} was not loaded: its row (animals.csv line {self.unread[sid]}) could not be read"
-        return f"{sid} is not in animals.csv{rule}"
-
-    # -- events.csv -------------------------------------------------------------------
-    def events(self, institutions: dict[str, Institution]) -> int:
-        name = "events.csv"
-        egg = species_params(self.session).lays_eggs
-        n = 0
-        for line, r in self.read(name):
-            sid = r["studbook_id"].strip()
-            kind = r["event"].strip().lower()
-            animal = self.animals.get(sid)
-            if animal is None:
-                self.problem(name, line, sid, f"animal {self.missing(sid, '')}; this event was not loaded",
-                             "load the animal's row first, or remove this event")
-                self.skipped += 1
-                continue
-            if kind not in EVENT_KINDS:
-                self.problem(name, line, sid, f"animal {sid}: event {r['event']!r} is not one of "
-                             f"{', '.join(EVENT_KINDS)}", "write one of them (a recapture is a capture)")
-                self.skipped += 1
-                continue
-            when = self.attempt(name, line, sid, FuzzyDate.parse, r["date"], what=f"animal {sid}: {kind} date")
-            if when is None:
-                self.skipped += 1
-                continue
-            laid_code = r.get("laid_at", "").strip() or None
-            wild_egg = self.flag(name, line, sid, r, "wild_egg") if "wild_egg" in r else False
-            if (laid_code or wild_egg) and (kind != "birth" or not egg):
-                self.problem(name, line, sid, f"animal {sid}: laid_at and wild_egg are for the hatch (birth) of an "
-                             f"egg-laying species, not a {kind}" + ("" if egg else " of a live-bearing species"),
-                             "set reproduction to egg in species.json, or leave them empty; they were left out")
-                laid_code, wild_egg = None, False
-            laid: Institution | None = None
-            if laid_code:
-                laid = institutions.get(laid_code) or institutions.get(laid_code.upper())
-                if laid is None:
-                    self.problem(name, line, sid, f"animal {sid}: laid_at {laid_code!r} is not in institutions.csv",
-                                 "add the institution, or leave laid_at empty; it was left out")
-            notes = self.attempt(name, line, sid, clean_text, r.get("notes"), what="notes", record=f"animal {sid}",
-                                 multiline=True) if r.get("notes", "").strip() else None
-            ev = self.attempt(name, line, sid, add_event, self.session, animal, kind, when,
-                              at=r.get("institution", "").strip() or None,
-                              from_code=r.get("from_institution", "").strip() or None,
-                              loan=self.flag(name, line, sid, r, "loan") if "loan" in r else False,
-                              cause=r.get("cause") or None, site=r.get("site") or None,
-                              local_id=r.get("local_id") or None, institutions=institutions)
-            if ev is None:
-                self.skipped += 1
-                continue
-            ev.laid_at, ev.wild_egg, ev.notes = laid, wild_egg, notes
-            self.event_lines.setdefault(sid, []).append((line, kind, str(when)))
-            if kind == "birth":
-                self.births.append(ev)
-            n += 1
-        return n
-
-    # -- after loading ----------------------------------------------------------------
-    def litters(self) -> None:
-        """Group each dam's births into litters (possible dates overlapping) and set their litter id.
-
-        A group whose births do not all overlap one another (a chain of partial dates) is
-        left without an id: the rules then compare its births by their dates, as before.
-        """
-        by_dam: dict[int, dict[int, tuple[FuzzyDate, list[Event]]]] = {}
-        for ev in self.births:
-            a = ev.animal
-            if a.dam_kind != "ID" or a.dam_id is None:
-                continue
-            birth = FuzzyDate.from_db(a.birth_date, a.birth_precision, a.birth_estimated)
-            if birth.is_unknown:
-                continue
-            by_dam.setdefault(a.dam_id, {}).setdefault(a.id, (birth, []))[1].append(ev)
-        for young in by_dam.values():
-            group: list[tuple[FuzzyDate, list[Event]]] = []
-            reach = date.min
-            for birth, evs in sorted(young.values(), key=lambda x: (x[0].earliest, x[1][0].id)):
-                if group and birth.earliest > reach:
-                    _set_litter(group)
-                    group = []
-                group.append((birth, evs))
-                reach = max(reach, birth.latest) if len(group) > 1 else birth.latest
-            _set_litter(group)
-
-    def sequence(self) -> None:
-        if self.next_id_given or not self.species_ok:
-            return
-        numbers = [int(s) for s in self.animals if is_plain_number(s)]
-        if numbers:
-            _species_row(self.session).next_studbook_id = max(numbers) + 1
-
-    def rule_problem(self, f: Finding) -> LoadProblem:
-        """A rule finding with the line of the animal's row (an event rule: of the event it names)."""
-        file, line = "animals.csv", self.animal_line.get(f.studbook_id)
-        if f.code.startswith("E") and f.code != "E01":
-            evs = self.event_lines.get(f.studbook_id, [])
-            # The event the message names first ("released on 2024-09-02", "transfer date 2012-09"...).
-            named = sorted((m.start(), ln) for ln, kind, when in evs for m in [re.search(
-                rf"\b{re.escape(kind.rstrip('e'))}\w* (?:on|date) {re.escape(when)}\b", f.message)] if m)
-            if named or evs:
-                file, line = "events.csv", named[0][1] if named else evs[0][0]
-        return LoadProblem(file, line, f.studbook_id, f.code, f.severity, f.message, f.hint or None)
-
-    # -- the whole load ---------------------------------------------------------------
-    def run(self) -> LoadReport:
-        self.species()
-        n_inst = self.institutions()
-        institutions = {i.code: i for i in self.session.scalars(select(Institution))}
-        mult = self.mult()
-        pending = self.animal_rows(mult)
-        self.session.flush()
-        for a in self.animals.values():  # new animals have no local IDs yet: no need to ask the database
-            set_committed_value(a, "local_ids", [])
-        n_mult = self.parents(pending, mult)
-        n_events = self.events(institutions)
-        self.session.flush()
-        self.litters()
-        self.sequence()
-        self.session.flush()
-        findings: list[Finding] = []
-        if not self.fatal:
-            findings = check_book(load_book(self.session))
-        rule = [self.rule_problem(f) for f in errors_of(findings)]
-        warnings = [self.rule_problem(f) for f in findings if f.severity == WARNING]
-        errors = self.format + rule
-        found = self.format + sorted(rule + warnings, key=lambda p: (p.file != "animals.csv", p.line or 0))
-        if self.fatal:
-            raise BookLoadRefused(
-                f"the book in {self.folder} cannot be loaded: {', '.join(self.fatal)} must be fixed first "
-                f"({len(errors)} problem(s); the rules were not run); nothing was loaded",
-                "fix the listed problems and load again (--allow-problems cannot pass over these)", found)
-        if errors and not self.allow:
-            raise BookLoadRefused(
-                f"the book in {self.folder} has {len(errors)} problem(s) ({len(self.format)} unreadable, "
-                f"{len(rule)} rule error(s)); nothing was loaded",
-                "fix the listed lines and load again; --allow-problems loads the book anyway and keeps every error "
-                "as an open problem (--problems FILE.csv writes the list to a file)", found)
-        stored = record_problems(self.session, (
-            NewProblem(p.code, p.severity, p.animal, p.message, p.hint, p.source) for p in errors)) if errors else 0
-        return LoadReport(n_inst, len(self.animals), n_events, n_mult, len(warnings), stored, self.skipped, found)
-
-
-def _valid_id(sid: str | None) -> str | None:
-    """*sid* when it is a valid studbook ID (a problem names its animal only then), else None."""
-    if not sid:
-        return None
-    try:
-        return check_studbook_id(sid)
-    except InvalidInputError:
-        return None
-
-
-def _visible_text(text: str) -> str:
-    """One line of text safe to store and print: control and invisible characters written as escapes."""
-    if text.isprintable():
-        return text
-    return "".join(ch if ch.isprintable() else (f"\\x{ord(ch):02x}" if ord(ch) <= 0xFF else f"\\u{ord(ch):04x}")
-                   for ch in text)
-
-
-def _set_litter(group: list[tuple[FuzzyDate, list[Event]]]) -> None:
-    """One litter id (its smallest birth event id) when every two births of the group may be the same day."""
-    if not group or max(b.earliest for b, _ in group) > min(b.latest for b, _ in group):
-        return
-    events = [ev for _, evs in group for ev in evs]
-    litter = min(ev.id for ev in events)
-    for ev in events:
-        ev.litter_id = litter
-
-
-def _species_value(key: str, value: Any) -> Any:
-    kind = _field_kind(key)
-    label = f"{key} {json.dumps(value, ensure_ascii=False)}"
-    if kind == "str":
-        if not isinstance(value, str):
-            raise InvalidInputError(f"{label} is not text", f"write {key} in quotes")
-        return clean_text(value, what=key, record="species.json", limit=120) or ""
-    if value is None and kind == "int?":
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise InvalidInputError(f"{label} is not a number", f"write {key} as a number, without quotes")
-    if kind in ("int", "int?"):
-        if isinstance(value, float) and not value.is_integer():
-            raise InvalidInputError(f"{label} is not a whole number", f"write {key} in whole days or years")
-        return int(value)
-    return float(value)
-
-
-def _census_value(key: str, value: Any) -> date | None:
-    if not isinstance(value, str):
-        raise InvalidInputError(f"{key} {json.dumps(value)} is not a date", "write \"YYYY-MM-DD\" (or null)")
-    return parse_census_date(value)
