@@ -153,6 +153,7 @@ class _FolderLoader:
         self.unread: dict[str, int] = {}  # studbook ID -> line of its unreadable row in animals.csv
         self.event_lines: dict[str, list[tuple[int, str, str]]] = {}  # sid -> (line, kind, date)
         self.births: list[Event] = []
+        self.litter_labels: dict[int, str] = {}  # id(birth event) -> the litter column (export book writes it)
         self.next_id_given = False
 
     # -- problems ---------------------------------------------------------------------
@@ -508,18 +509,33 @@ class _FolderLoader:
             self.event_lines.setdefault(sid, []).append((line, kind, str(when)))
             if kind == "birth":
                 self.births.append(ev)
+                label = (r.get("litter") or "").strip()
+                if label:
+                    self.litter_labels[id(ev)] = label
             n += 1
         return n
 
     # -- after loading ----------------------------------------------------------------
     def litters(self) -> None:
-        """Group each dam's births into litters (possible dates overlapping) and set their litter id.
+        """Set the litter id of every birth: from the ``litter`` column of events.csv where it is
+        given (births of one dam with the same label are one litter), else by grouping each dam's
+        births whose possible dates overlap.
 
         A group whose births do not all overlap one another (a chain of partial dates) is
         left without an id: the rules then compare its births by their dates, as before.
         """
+        labelled: dict[tuple[int | None, str], list[Event]] = {}
+        for ev in self.births:
+            if id(ev) in self.litter_labels:
+                labelled.setdefault((ev.animal.dam_id, self.litter_labels[id(ev)]), []).append(ev)
+        for group_events in labelled.values():  # the litter column says which births are one litter
+            litter = min(e.id for e in group_events)
+            for e in group_events:
+                e.litter_id = litter
         by_dam: dict[int, dict[int, tuple[FuzzyDate, list[Event]]]] = {}
         for ev in self.births:
+            if id(ev) in self.litter_labels:
+                continue
             a = ev.animal
             if a.dam_kind != "ID" or a.dam_id is None:
                 continue

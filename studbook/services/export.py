@@ -42,7 +42,7 @@ ANIMAL_COLUMNS = ("studbook_id", "house_name", "sex", "birth_date", "birth_type"
                   *FLAGS, "artificial_insemination", "notes")
 MULT_COLUMNS = ("studbook_id", "role", "candidate", "probability")
 EVENT_COLUMNS = ("studbook_id", "event", "date", "institution", "from_institution", "loan", "local_id", "cause",
-                 "site", "laid_at", "wild_egg", "notes")
+                 "site", "laid_at", "wild_egg", "notes", "litter")
 # An event named in an extra file: its animal, kind, date and place, and its id in the exported book.
 EVENT_REF = ("studbook_id", "event", "date", "institution", "source_event_id")
 VOID_ANIMAL_COLUMNS = (*ANIMAL_COLUMNS, "health_notes", "void_reason")
@@ -182,6 +182,11 @@ def book_export(session: Session) -> BookExport:
         mult.setdefault(c.animal_id, []).append(c)
     events = list(session.scalars(select(Event).order_by(Event.id)))
     ev_by_id = {e.id: e for e in events}
+    # A litter is named by the studbook ID of its first-registered young (events are in id order).
+    litter_label: dict[int, str] = {}
+    for e in events:
+        if e.kind == "birth" and e.litter_id is not None and not e.void:
+            litter_label.setdefault(e.litter_id, sid[e.animal_id])
     locals_by_event: dict[int, list[LocalId]] = {}
     loose_locals: list[LocalId] = []
     for li in session.scalars(select(LocalId).order_by(LocalId.id)):
@@ -210,7 +215,8 @@ def book_export(session: Session) -> BookExport:
                 "from_institution": code.get(e.from_institution_id, "") if e.from_institution_id else "",
                 "loan": flag_text(e.loan), "local_id": li[0].local_id if li else "", "cause": e.cause or "",
                 "site": e.site or "", "laid_at": code.get(e.laid_at_id, "") if e.laid_at_id else "",
-                "wild_egg": flag_text(e.wild_egg), "notes": e.notes or ""}
+                "wild_egg": flag_text(e.wild_egg), "notes": e.notes or "",
+                "litter": litter_label.get(e.litter_id, "") if e.kind == "birth" and e.litter_id else ""}
 
     def mult_rows(pks: Iterable[int]) -> list[dict[str, str]]:
         return [{"studbook_id": sid[pk], "role": c.role, "candidate": sid[c.candidate_id],
