@@ -289,3 +289,35 @@ def test_a_historical_pedigree_lowers_the_earliest_year(empty_url, tmp_path):
     ok(empty_url, "institution", "add", "ZOO", "--name", "A zoo")
     assert_refused(empty_url, ["animal", "add", "--id", "9", "--sex", "M", "--birth-date", "0999", "--at", "ZOO",
                                "--wild-born", "--capture-date", "2001"], "D02", "before 1842")
+
+
+def test_sex_codes_conventions(empty_url, tmp_path):
+    """SPARKS codes 0 for female: read by the default (kinship2) convention that 0 is unknown, so it warns."""
+    from conftest import jout, ok, run_cli
+
+    path = tmp_path / "sparks.csv"
+    path.write_text("id,sire,dam,sex\n1,,,1\n2,,,0\n3,1,2,0\n4,1,2,5\n")
+    r = run_cli(empty_url, "import", "pedigree", str(path))
+    assert r.exit_code == 1 and "invalid sex '5'" in r.stderr  # 5 means nothing to kinship2 ...
+    assert "--sex-codes kinship2|sparks|text" in r.stderr  # ... and the reader says how to read other codes
+    ok(empty_url, "import", "pedigree", str(path), "--sex-codes", "sparks")
+    assert {a["studbook_id"]: a["sex"] for a in jout(empty_url, "animal", "list")} == {
+        "1": "M", "2": "F", "3": "F", "4": "U"}
+
+
+def test_default_sex_codes_warn_when_the_file_looks_like_sparks(empty_url, tmp_path):
+    from conftest import ok
+
+    path = tmp_path / "p.csv"
+    path.write_text("id,sire,dam,sex\n1,,,1\n2,,,0\n")
+    r = ok(empty_url, "import", "pedigree", str(path))
+    assert "Warning: the sex column has the codes 0, 1 and no 2" in r.stderr and "--sex-codes sparks" in r.stderr
+
+
+def test_text_sex_codes_refuse_numbers(empty_url, tmp_path):
+    from conftest import run_cli
+
+    path = tmp_path / "p.csv"
+    path.write_text("id,sire,dam,sex\n1,,,M\n2,,,2\n")
+    r = run_cli(empty_url, "import", "pedigree", str(path), "--sex-codes", "text")
+    assert r.exit_code == 1 and "invalid sex '2' (use M, F or U;" in r.stderr

@@ -165,7 +165,8 @@ def test_small_errors_golden() -> None:
     with pytest.raises(ImportFormatError) as info:
         read_pedigree_csv(DATA / "small_errors.csv")
     assert info.value.problems == [
-        "line 4: animal C: invalid sex 'X' (use M, F or U, or 1, 2, 0)",
+        "line 4: animal C: invalid sex 'X' (use M, F or U, or 1, 2, 0; --sex-codes kinship2|sparks|text says which "
+        "numbers mean what)",
         "line 5: animal D: invalid birth_year '20x5' (four digits)",
         "line 5: animal D: dam A is male (line 2)",
         "line 5: animal D: sire B is female (line 3)",

@@ -277,15 +277,21 @@ def import_group() -> None:
 @click.option("--repair", is_flag=True,
               help="Fix repairable problems the way optiSel's prePed does (break loops, clear impossible parents) "
                    "and list every change.")
+@click.option("--sex-codes", type=click.Choice(["kinship2", "sparks", "text"]), default="kinship2",
+              show_default=True,
+              help="What numbers in the sex column mean: kinship2/pedtools 1 male, 2 female, 0 unknown; "
+                   "SPARKS 1 male, 0 female, 5 unknown; text: only M, F, U.")
 @pass_app
-def import_pedigree_cmd(app: AppContext, file: str, repair: bool) -> None:
+def import_pedigree_cmd(app: AppContext, file: str, repair: bool, sex_codes: str) -> None:
     """Import a generic pedigree CSV (id,sire,dam,sex[,birth_year|birth_date][,alive]); all or nothing."""
     from ..db import upgrade
     from ..services.imports import import_pedigree
 
     upgrade(app.url)
     with app.session(write=True) as session:
-        report = import_pedigree(session, file, repair=repair)
+        report = import_pedigree(session, file, repair=repair, sex_codes=sex_codes)
+    for notice in report.notices:
+        message(f"Warning: {notice}")
     for line in report.repairs:
         message(f"Repaired: {line}")
     if report.earliest_year is not None:

@@ -86,8 +86,16 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
 _FIELD_OF = {alias: name for name, aliases in COLUMN_ALIASES.items() for alias in aliases}
 BLANK_CODES = frozenset({"", "0", "na", "unknown"})
 RESERVED_IDS = BLANK_CODES | {"unk", "wild"}
-SEX_CODES = {"m": "M", "male": "M", "1": "M", "f": "F", "female": "F", "2": "F",
-             "u": "U", "unknown": "U", "0": "U", "3": "U"}
+_SEX_WORDS = {"m": "M", "male": "M", "f": "F", "female": "F", "u": "U", "unknown": "U"}
+# Sex code conventions (``import pedigree --sex-codes``): kinship2/pedtools (1 male, 2 female,
+# 0 or 3 unknown; the default), SPARKS (1 male, 0 female, 5 unknown) and text only (M/F/U).
+SEX_CONVENTIONS: dict[str, dict[str, str]] = {
+    "kinship2": {**_SEX_WORDS, "1": "M", "2": "F", "0": "U", "3": "U"},
+    "sparks": {**_SEX_WORDS, "1": "M", "0": "F", "5": "U"},
+    "text": dict(_SEX_WORDS),
+}
+SEX_CODES = SEX_CONVENTIONS["kinship2"]
+_SEX_HELP = {"kinship2": "M, F or U, or 1, 2, 0", "sparks": "M, F or U, or 1, 0, 5 (SPARKS)", "text": "M, F or U"}
 ALIVE_CODES = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _UTF8_HINT = "re-save the file as UTF-8 (e.g. 'CSV UTF-8' in Excel or LibreOffice) and import it again"
@@ -134,13 +142,16 @@ class PedigreeFile:
     repairs: tuple[RepairAction, ...]
     columns: tuple[str, ...]
     added_parents: tuple[str, ...] = ()
+    notices: tuple[str, ...] = ()  # the sex column looks like another convention than the one read
 
 
 class _Report:
     """Collects problems (line, text, repairable) or, in repair mode, repairs."""
 
-    def __init__(self, repair: bool) -> None:
+    def __init__(self, repair: bool, sex_codes: str = "kinship2") -> None:
         self.repair = repair
+        self.sex_codes = sex_codes
+        self.raw_sexes: set[str] = set()
         self.problems: list[tuple[int, str, bool]] = []
         self.repairs: list[RepairAction] = []
         self.encoding = False  # an encoding problem was found
@@ -177,14 +188,18 @@ class _Report:
         raise ImportFormatError(f"{source} has {len(lines)} problem(s); nothing was imported", hint, lines)
 
 
-def read_pedigree_csv(path: str | Path, *, repair: bool = False, max_bytes: int = 200_000_000) -> PedigreeFile:
+def read_pedigree_csv(path: str | Path, *, repair: bool = False, max_bytes: int = 200_000_000,
+                      sex_codes: str = "kinship2") -> PedigreeFile:
     """Read a pedigree CSV file, streaming it; refuse files larger than ``max_bytes``.
 
     Raises:
         ImportFormatError: with every problem found (see the module docstring).
     """
     path = Path(path)
-    report = _Report(repair)
+    if sex_codes not in SEX_CONVENTIONS:
+        raise ImportFormatError(f"unknown sex code convention {sex_codes!r}",
+                                f"use one of {', '.join(SEX_CONVENTIONS)}")
+    report = _Report(repair, sex_codes)
     try:
         size = path.stat().st_size
         if size > max_bytes:
@@ -320,7 +335,20 @@ def _parse(lines: Iterator[str], report: _Report, source: str) -> PedigreeFile:
     _check_loops(rows, index, report)
     report.raise_if_any(source)
     repairs = tuple(sorted(report.repairs, key=lambda a: a.line))
-    return PedigreeFile(tuple(rows), repairs, columns, added)
+    return PedigreeFile(tuple(rows), repairs, columns, added, _sex_notices(report))
+
+
+def _sex_notices(report: _Report) -> tuple[str, ...]:
+    """A sex column whose codes look like another convention than the one read (SPARKS 0 = female)."""
+    seen, codes = report.raw_sexes, report.sex_codes
+    if codes == "kinship2" and (("0" in seen and "1" in seen and "2" not in seen) or "5" in seen):
+        return ("the sex column has the codes " + ", ".join(sorted(seen)) + " and no 2: in SPARKS files 0 means "
+                "female and 5 unknown, but here 0 was read as unknown; use --sex-codes sparks if this is a "
+                "SPARKS file",)
+    if codes == "sparks" and ("2" in seen or "3" in seen):
+        return ("the sex column has the code 2 or 3, which SPARKS does not use: in kinship2/pedtools files 2 means "
+                "female and 0 unknown; use --sex-codes kinship2 if so",)
+    return ()
 
 
 def _row(line: int, values: list[str], width: int, where: dict[str, int], report: _Report) -> PedigreeRow | None:
@@ -334,9 +362,12 @@ def _row(line: int, values: list[str], width: int, where: dict[str, int], report
         report.fix(line, "", why, f"dropped row ({why})")
         return None
     raw_sex = values[where["sex"]]
-    sex = SEX_CODES.get(raw_sex.lower())
+    if raw_sex.isascii() and raw_sex.isdigit():
+        report.raw_sexes.add(raw_sex)
+    sex = SEX_CONVENTIONS[report.sex_codes].get(raw_sex.lower())
     if sex is None:
-        report.fix(line, animal, f"invalid sex {raw_sex!r} (use M, F or U, or 1, 2, 0)",
+        report.fix(line, animal, f"invalid sex {raw_sex!r} (use {_SEX_HELP[report.sex_codes]}; "
+                   "--sex-codes kinship2|sparks|text says which numbers mean what)",
                    f"invalid sex {raw_sex!r} set to U")
         sex = "U"
     parents: list[str | None] = []

@@ -59,6 +59,7 @@ class PedigreeImportReport:
     repairs: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     earliest_year: int | None = None  # set when the file's oldest birth lowered the book's (rule D02)
+    notices: list[str] = field(default_factory=list)  # e.g. the sex codes look like another convention
 
 
 def _unknown_institution(session: Session) -> Institution:
@@ -201,8 +202,9 @@ def _advance_id_sequence(session: Session, used: set[str]) -> None:
         row.next_studbook_id = n
 
 
-def import_pedigree(session: Session, path: str | Path, *, repair: bool = False) -> PedigreeImportReport:
-    parsed: PedigreeFile = read_pedigree_csv(path, repair=repair)
+def import_pedigree(session: Session, path: str | Path, *, repair: bool = False,
+                    sex_codes: str = "kinship2") -> PedigreeImportReport:
+    parsed: PedigreeFile = read_pedigree_csv(path, repair=repair, sex_codes=sex_codes)
     name = Path(path).name
     from .animals import MAX_ID_LENGTH
 
@@ -299,4 +301,5 @@ def import_pedigree(session: Session, path: str | Path, *, repair: bool = False)
         repairs=[text for _, text in sorted(repairs, key=lambda item: item[0])],
         warnings=[f.line() for f in findings if f.severity != ERROR],
         earliest_year=earliest,
+        notices=list(parsed.notices),
     )
