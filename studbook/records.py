@@ -14,7 +14,6 @@ from .dates import FuzzyDate
 
 Day = date  # for annotations inside classes that have a field named ``date``
 LOCATION_EVENTS = ("birth", "capture", "transfer", "release")
-END_EVENTS = ("death", "ltf")
 WILD_KINDS = ("release-site", "wild-area")
 EARLIEST_YEAR = 1850  # default: no studbook record is older (the oldest studbooks start in the 1900s)
 

@@ -12,12 +12,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..dates import FuzzyDate
 from ..errors import InvalidInputError, NotFoundError, ValidationError
-from ..models import SEXES, WILD_KINDS, Animal, Event, Institution
+from ..models import SEXES, WILD_KINDS, Event, Institution
 from ..records import status_of
 from ..rules import Finding
 from .animals import ParentSpec, add_event, claim_next_ids, create_animal
@@ -269,10 +268,3 @@ def capture(session: Session, studbook_id: str, *, date: str, at: str, local_id:
     ev = add_event(session, animal, "capture", when, at=inst.code, local_id=local_id)
     warnings = enforce_rules(session, [animal.studbook_id])
     return EventResult(animal.studbook_id, "capture", str(when), inst.code, None, warnings, [], ev.id)
-
-
-def litter_mates(session: Session, litter_id: int) -> list[str]:
-    """Studbook IDs of the (non-void) young of one litter."""
-    return list(session.scalars(
-        select(Animal.studbook_id).join(Event, Event.animal_id == Animal.id)
-        .where(Event.litter_id == litter_id, Event.void.is_(False), Animal.void.is_(False)).order_by(Animal.id)))

@@ -13,7 +13,7 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..errors import InvalidInputError, NotFoundError
@@ -104,10 +104,6 @@ def close_mended(session: Session, findings: Iterable[Finding], checked: Iterabl
 
 def has_open_problems(session: Session) -> bool:
     return session.scalars(select(Problem.id).where(Problem.resolved_at.is_(None)).limit(1)).first() is not None
-
-
-def open_problem_count(session: Session) -> int:
-    return int(session.scalar(select(func.count()).select_from(Problem).where(Problem.resolved_at.is_(None))) or 0)
 
 
 def list_problems(session: Session, *, only_open: bool = False, animal: str | None = None) -> list[ProblemRow]:
