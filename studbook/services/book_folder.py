@@ -80,10 +80,11 @@ class LoadProblem:
     severity: str
     message: str
     hint: str | None = None
+    unit: str = "line"  # "record" for a dBase table
 
     @property
     def source(self) -> str:
-        return f"{self.file} line {self.line}" if self.line else self.file
+        return f"{self.file} {self.unit} {self.line}" if self.line else self.file
 
     def text(self) -> str:
         """One line: ``animals.csv line 12: ...`` (rule findings as ``ERROR P02 animal 1250: ...``)."""
@@ -117,17 +118,34 @@ class LoadReport:
     found: list[LoadProblem] = field(default_factory=list)  # every problem and warning, for --problems
 
 
-def load_book_folder(session: Session, folder: Path, *, allow_problems: bool = False) -> LoadReport:
+@dataclass(frozen=True)
+class BookTables:
+    """A book already read into memory, in the book-folder layout (an import from another format).
+
+    ``rows``: file name (``animals.csv``...) -> (record number, row of text cells);
+    ``species``: the ``species.json`` object, or None for none; ``sources``: file name ->
+    the name problems give instead (``events.csv`` -> ``moves.dbf``); ``name``: what was read.
+    """
+
+    name: str
+    rows: Mapping[str, list[tuple[int, dict[str, str]]]]
+    species: Mapping[str, Any] | None = None
+    sources: Mapping[str, str] = field(default_factory=dict)
+    unit: str = "record"
+
+
+def load_book_folder(session: Session, folder: Path | BookTables, *, allow_problems: bool = False) -> LoadReport:
     """Load a whole book (the format of ``data/sample``) in one transaction.
 
     Every problem is found in one run (see the module docstring). Any error refuses
     the load (:class:`BookLoadRefused`, listing them all) unless *allow_problems*:
     then the readable rows are loaded and every error is stored as an open problem.
+    *folder* may also be a :class:`BookTables` (a book read from another format).
     """
     if session.scalars(select(Animal.id).limit(1)).first() is not None:
         raise ValidationError("this database already holds animals; a book can only be loaded into an empty one",
                               "use a new --db file")
-    loader = _FolderLoader(session, Path(folder), allow_problems)
+    loader = _FolderLoader(session, folder if isinstance(folder, BookTables) else Path(folder), allow_problems)
     with session.no_autoflush:
         return loader.run()
 
@@ -142,8 +160,11 @@ def _record_line(line_num: int, row: Mapping[Any, Any]) -> int:
 
 
 class _FolderLoader:
-    def __init__(self, session: Session, folder: Path, allow: bool) -> None:
-        self.session, self.folder, self.allow = session, folder, allow
+    def __init__(self, session: Session, folder: Path | BookTables, allow: bool) -> None:
+        self.session, self.allow = session, allow
+        self.tables = folder if isinstance(folder, BookTables) else None
+        self.folder = Path("." if self.tables else folder)  # type: ignore[arg-type]
+        self.where = self.tables.name if self.tables else str(self.folder)
         self.format: list[LoadProblem] = []
         self.fatal: list[str] = []  # files whose problems no --allow-problems can pass over
         self.skipped = 0
@@ -159,10 +180,10 @@ class _FolderLoader:
     # -- problems ---------------------------------------------------------------------
     def problem(self, file: str, line: int | None, animal: str | None, message: str, hint: str | None = None,
                 *, fatal: bool = False) -> None:
-        self.format.append(LoadProblem(file, line, _valid_id(animal), FORMAT_CODE, ERROR, _visible_text(message),
-                                       _visible_text(hint) if hint else None))
-        if fatal and file not in self.fatal:
-            self.fatal.append(file)
+        self.format.append(LoadProblem(self.source_of(file), line, _valid_id(animal), FORMAT_CODE, ERROR,
+                                       _visible_text(message), _visible_text(hint) if hint else None, self.unit))
+        if fatal and self.source_of(file) not in self.fatal:
+            self.fatal.append(self.source_of(file))
 
     def attempt(self, file: str, line: int | None, animal: str | None, fn: Callable[..., T], *args: Any,
                 **kw: Any) -> T | None:
@@ -173,8 +194,18 @@ class _FolderLoader:
             self.problem(file, line, animal, exc.reason, exc.hint)
             return None
 
+    def source_of(self, name: str) -> str:
+        """The file a problem names: *name*, or the table of another format it was read from."""
+        return self.tables.sources.get(name, name) if self.tables else name
+
+    @property
+    def unit(self) -> str:
+        return self.tables.unit if self.tables else "line"
+
     # -- reading ----------------------------------------------------------------------
     def read(self, name: str, *, optional: bool = False) -> list[tuple[int, dict[str, str]]]:
+        if self.tables is not None:
+            return list(self.tables.rows.get(name, []))
         path = self.folder / name
         if not path.is_file():
             if not optional:
@@ -224,7 +255,7 @@ class _FolderLoader:
     # -- species.json ------------------------------------------------------------------
     def species(self) -> None:
         path = self.folder / "species.json"
-        if not path.exists():
+        if self.tables is not None and self.tables.species is None or self.tables is None and not path.exists():
             ensure_species(self.session)
             return
         name = "species.json"
@@ -234,7 +265,8 @@ class _FolderLoader:
             self.problem(name, line, None, message, hint, fatal=True)
 
         try:
-            raw = json.loads(path.read_text(encoding="utf-8-sig"))
+            raw = dict(self.tables.species) if self.tables and self.tables.species is not None else json.loads(
+                path.read_text(encoding="utf-8-sig"))
         except UnicodeDecodeError:
             return bad("species.json is not UTF-8 text", "save the file as UTF-8")
         except json.JSONDecodeError as exc:
@@ -571,7 +603,8 @@ class _FolderLoader:
                 rf"\b{re.escape(kind.rstrip('e'))}\w* (?:on|date) {re.escape(when)}\b", f.message)] if m)
             if named or evs:
                 file, line = "events.csv", named[0][1] if named else evs[0][0]
-        return LoadProblem(file, line, f.studbook_id, f.code, f.severity, f.message, f.hint or None)
+        return LoadProblem(self.source_of(file), line, f.studbook_id, f.code, f.severity, f.message, f.hint or None,
+                           self.unit)
 
     # -- the whole load ---------------------------------------------------------------
     def run(self) -> LoadReport:
@@ -595,15 +628,15 @@ class _FolderLoader:
         rule = [self.rule_problem(f) for f in errors_of(findings)]
         warnings = [self.rule_problem(f) for f in findings if f.severity == WARNING]
         errors = self.format + rule
-        found = self.format + sorted(rule + warnings, key=lambda p: (p.file != "animals.csv", p.line or 0))
+        found = self.format + sorted(rule + warnings, key=lambda p: (p.file != self.source_of("animals.csv"), p.line or 0))
         if self.fatal:
             raise BookLoadRefused(
-                f"the book in {self.folder} cannot be loaded: {', '.join(self.fatal)} must be fixed first "
+                f"the book in {self.where} cannot be loaded: {', '.join(self.fatal)} must be fixed first "
                 f"({len(errors)} problem(s); the rules were not run); nothing was loaded",
                 "fix the listed problems and load again (--allow-problems cannot pass over these)", found)
         if errors and not self.allow:
             raise BookLoadRefused(
-                f"the book in {self.folder} has {len(errors)} problem(s) ({len(self.format)} unreadable, "
+                f"the book in {self.where} has {len(errors)} problem(s) ({len(self.format)} unreadable, "
                 f"{len(rule)} rule error(s)); nothing was loaded",
                 "fix the listed lines and load again; --allow-problems loads the book anyway and keeps every error "
                 "as an open problem (--problems FILE.csv writes the list to a file)", found)
