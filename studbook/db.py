@@ -116,6 +116,22 @@ def _one_line(err: object) -> str:
     return " ".join(str(err).split())
 
 
+@contextmanager
+def new_database_or_nothing(url: str) -> Iterator[None]:
+    """Around a command that may create its SQLite database: if the block fails and the file
+    did not exist before, the file is removed again, so a refused command leaves nothing."""
+    path = sqlite_path(url)
+    existed = path is None or Path(path).exists()
+    try:
+        yield
+    except BaseException:
+        if not existed and path is not None:
+            make_engine(url).dispose()
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                Path(path + suffix).unlink(missing_ok=True)
+        raise
+
+
 def upgrade(url: str, revision: str = "head") -> None:
     """Create or migrate the schema (alembic upgrade)."""
     from alembic import command

@@ -226,15 +226,22 @@ def status_of(events: Iterable[EventFacts], kinds: Mapping[str, str] | None = No
     the place is a release site or wild area (*kinds*: code -> institution kind), or
     after a release to a place of unknown kind. A capture or an arrival after a loss
     to follow-up places it again; nothing brings it back after death. With *as_of*,
-    only the events that had happened by that day count (``EventFacts.happened_by``).
+    only the events that had happened by that day count (``EventFacts.happened_by``);
+    a death or loss to follow-up of undetermined date (SPARKS' DEAD=T with no death move)
+    counts only after the animal's last dated event: it happened some time after it.
     *ordered*: the events are already in ``order_events`` order (a ``Book``'s are).
     """
     kinds = kinds or {}
     fate, location = "unplaced", None
     since: FuzzyDate | None = None
     end: FuzzyDate | None = None
-    for ev in (list(events) if ordered else order_events(events)):
+    evs = list(events) if ordered else order_events(events)
+    last_dated = max((d for e in evs if (d := e.date.midpoint()) is not None), default=None) if as_of else None
+    for ev in evs:
         if as_of is not None and not ev.happened_by(as_of):
+            continue
+        if (as_of is not None and ev.kind in ("death", "ltf") and ev.date.midpoint() is None
+                and last_dated is not None and last_dated >= as_of):
             continue
         if ev.kind in LOCATION_EVENTS:
             if fate == "dead":

@@ -51,7 +51,7 @@ pass_app = click.make_pass_decorator(AppContext)
 LAZY_COMMANDS = {
     "init": "records:init", "db": "records:db", "species": "records:species",
     "institution": "records:institution", "validate": "records:validate", "audit": "records:audit",
-    "import": "records:import_group",
+    "import": "imports:import_group",
     "animal": "animals:animal", "birth": "animals:birth", "transfer": "animals:transfer",
     "death": "animals:death", "release": "animals:release", "ltf": "animals:ltf", "capture": "animals:capture",
     "history": "animals:history", "pedigree": "animals:pedigree",

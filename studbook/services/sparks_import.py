@@ -1,0 +1,187 @@
+"""``studbook import sparks``: a SPARKS book (exchange + moves tables) into an empty database.
+
+Two steps, so that nothing is created when the files cannot be read:
+
+1. :func:`read_sparks` reads both tables (``.dbf`` or ``.csv``, :mod:`studbook.io.sparks`),
+   an optional species file and an optional MULT file, and maps them to book-folder rows
+   (:mod:`studbook.io.sparks_map`). Structural faults raise here.
+2. :func:`load_sparks` loads those rows through the book-folder loader: the same
+   constructors and rules as every other write, every problem found in one run, all or
+   nothing unless ``allow_problems`` (then errors are stored as open problems). With
+   ``dry_run`` the transaction is rolled back after the report is made.
+
+The mapping is in ``docs/sparks.md``.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from ..errors import ImportFormatError, InvalidInputError
+from ..io.sparks import read_table
+from ..io.sparks_map import SparksMapping, map_sparks
+from .book_folder import BookTables, LoadProblem, load_book_folder
+
+MULT_COLUMNS = ("studbook_id", "role", "candidate", "probability")
+
+
+@dataclass(frozen=True)
+class SparksBook:
+    """Both tables read and mapped, not loaded yet."""
+
+    exchange: Path
+    moves: Path
+    mapping: SparksMapping
+    species: dict[str, Any]
+
+    def tables(self) -> BookTables:
+        m = self.mapping
+        return BookTables(
+            name=f"{self.exchange.name} + {self.moves.name}",
+            rows={"animals.csv": m.animals, "events.csv": m.events, "institutions.csv": m.institutions,
+                  "mult_parents.csv": m.mult},
+            species=self.species,
+            sources={"animals.csv": self.exchange.name, "events.csv": self.moves.name,
+                     "institutions.csv": f"{self.moves.name} (LOCATION)", "mult_parents.csv": "the MULT file"},
+        )
+
+
+@dataclass(frozen=True)
+class SparksImportReport:
+    exchange: str
+    moves: str
+    exchange_records: int
+    moves_records: int
+    animals: int
+    events: int
+    events_by_kind: dict[str, int]
+    institutions_by_kind: dict[str, int]
+    mult_slots: int
+    deaths_from_exchange: int
+    codes_kept_as_notes: dict[str, int]
+    fields_kept_as_notes: dict[str, int]
+    disagreements: dict[str, int]
+    problems_by_code: dict[str, int]
+    problems_stored: int
+    warnings: int
+    skipped_rows: int
+    dry_run: bool
+    found: list[LoadProblem] = field(default_factory=list)
+
+
+def read_species_file(path: Path | None) -> dict[str, Any]:
+    """The species file (the keys of a book folder's ``species.json``), or {} without one."""
+    if path is None:
+        return {}
+    try:
+        raw = json.loads(Path(path).read_text(encoding="utf-8-sig"))
+    except OSError as exc:
+        raise InvalidInputError(f"cannot read the species file {path}: {exc.strerror or exc}",
+                                "give a JSON file like data/sample/species.json") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InvalidInputError(f"the species file {path} is not UTF-8 JSON: {exc}",
+                                "give a JSON file like data/sample/species.json") from None
+    if not isinstance(raw, dict):
+        raise InvalidInputError(f"the species file {path} must hold one JSON object",
+                                "see data/sample/species.json")
+    return raw
+
+
+def read_mult_file(path: Path | None) -> list[tuple[int, dict[str, str]]]:
+    """MULT candidates: a CSV ``studbook_id,role,candidate,probability`` (what ``export pmx`` writes as mult.csv)."""
+    if path is None:
+        return []
+    try:
+        with Path(path).open(newline="", encoding="utf-8-sig") as fh:
+            reader = csv.DictReader(fh)
+            header = [h.strip() for h in reader.fieldnames or []]
+            if header[:4] != list(MULT_COLUMNS):
+                raise ImportFormatError(f"{Path(path).name}: the header must be {','.join(MULT_COLUMNS)} "
+                                        f"(it is {','.join(header) or 'empty'}); nothing was imported",
+                                        "one row per MULT candidate, probabilities summing to 1 per animal and role")
+            reader.fieldnames = header
+            return [(n, {k: (v or "").strip() for k, v in r.items() if k}) for n, r in enumerate(reader, 1)]
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise ImportFormatError(f"{Path(path).name} cannot be read as UTF-8 CSV: {exc}; nothing was imported",
+                                "save it as CSV UTF-8") from None
+
+
+def read_sparks(exchange: Path, moves: Path, *, species_file: Path | None = None,
+                mult_file: Path | None = None) -> SparksBook:
+    """Read and map both tables; raises on a structural fault (nothing touched yet)."""
+    species = read_species_file(species_file)
+    incubation = _incubation(species)
+    census = _census(species)
+    mult = read_mult_file(mult_file)
+    mapping = map_sparks(list(read_table(Path(exchange), "exchange")), list(read_table(Path(moves), "moves")),
+                         incubation=incubation, census=census, mult=mult)
+    if mapping.census_date is not None:
+        species = dict(species, census_date=mapping.census_date.isoformat())
+    return SparksBook(Path(exchange), Path(moves), mapping, species)
+
+
+def _incubation(species: dict[str, Any]) -> tuple[int, int] | None:
+    lo, hi = species.get("incubation_min_days"), species.get("incubation_max_days")
+    if species.get("reproduction") == "egg" and isinstance(lo, int) and isinstance(hi, int) and 0 < lo <= hi:
+        return lo, hi
+    return None
+
+
+def _census(species: dict[str, Any]) -> date | None:
+    value = species.get("census_date")
+    try:
+        return date.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None  # the loader reports it
+
+
+def load_sparks(session: Session, book: SparksBook, *, allow_problems: bool = False,
+                dry_run: bool = False) -> SparksImportReport:
+    """Load *book* into the (empty) database of *session*; see the module docstring.
+
+    A refused load raises :class:`BookLoadRefused` listing every problem. *dry_run*: the
+    session is a scratch database (:func:`dry_run_sparks`); errors do not refuse the load.
+    """
+    loaded = load_book_folder(session, book.tables(), allow_problems=allow_problems or dry_run)
+    m = book.mapping
+    events = Counter(r["event"] for _n, r in m.events)
+    errors = [p for p in loaded.found if p.severity == "error"]
+    report = SparksImportReport(
+        exchange=str(book.exchange), moves=str(book.moves), exchange_records=len(m.animals), moves_records=m.moves,
+        animals=loaded.animals, events=loaded.events, events_by_kind=dict(sorted(events.items())),
+        institutions_by_kind=m.institution_kinds, mult_slots=loaded.mult_slots,
+        deaths_from_exchange=m.deaths_from_exchange, codes_kept_as_notes=m.codes_kept_as_notes,
+        fields_kept_as_notes=m.fields_kept_as_notes, disagreements=m.disagreements,
+        problems_by_code=dict(sorted(Counter(p.code for p in errors).items())),
+        problems_stored=0 if dry_run else loaded.problems_stored, warnings=loaded.warnings,
+        skipped_rows=loaded.skipped_rows, dry_run=dry_run, found=loaded.found,
+    )
+    return report
+
+
+def dry_run_sparks(book: SparksBook, *, user: str = "dry-run") -> SparksImportReport:
+    """What ``import sparks`` would load, and every problem, without touching the target database.
+
+    The book is loaded into a scratch SQLite database in a temporary folder, deleted after:
+    the load itself is the same on every backend.
+    """
+    from tempfile import TemporaryDirectory
+
+    from ..db import make_engine, session_scope, upgrade
+
+    with TemporaryDirectory(prefix="studbook-dry-run-") as tmp:
+        url = "sqlite:///" + str(Path(tmp) / "dry-run.db")
+        try:
+            upgrade(url)
+            with session_scope(url, write=True, user=user, command="import sparks --dry-run") as session:
+                return load_sparks(session, book, dry_run=True)
+        finally:
+            make_engine(url).dispose()
