@@ -352,8 +352,13 @@ def _animal(r: Record, moves: list[Record], kinds: Mapping[str, str], found: Spa
     return {
         "studbook_id": sid, "sex": sex_of(r.get("SEX")), "birth_date": fuzzy(r.get("BDATE"), r.get("BIRTH_EST"), found),
         "birth_type": "wild" if wild_born else "captive",
-        "sire": r["SIRE_ID"] or "UNK", "dam": r["DAM_ID"] or "UNK", "rearing": "unknown", "notes": "; ".join(notes),
+        "sire": _parent(r["SIRE_ID"]), "dam": _parent(r["DAM_ID"]), "rearing": "unknown", "notes": "; ".join(notes),
     }
+
+
+def _parent(value: str) -> str:
+    """A parent cell: an ID, WILD, UNK (also for an empty cell) or MULT (``MULT``, ``MULT1``...)."""
+    return "MULT" if value.startswith("MULT") else value or "UNK"
 
 
 def _death_from_exchange(r: Record, moves: list[Record], last: dict[str, Row], found: SparksMapping) -> None:

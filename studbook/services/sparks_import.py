@@ -31,6 +31,7 @@ from ..io.sparks_map import SparksMapping, map_sparks
 from .book_folder import BookTables, LoadProblem, load_book_folder
 
 MULT_COLUMNS = ("studbook_id", "role", "candidate", "probability")
+ROLES = {"S": "sire", "D": "dam", "SIRE": "sire", "DAM": "dam"}
 
 
 @dataclass(frozen=True)
@@ -96,19 +97,28 @@ def read_species_file(path: Path | None) -> dict[str, Any]:
 
 
 def read_mult_file(path: Path | None) -> list[tuple[int, dict[str, str]]]:
-    """MULT candidates: a CSV ``studbook_id,role,candidate,probability`` (what ``export pmx`` writes as mult.csv)."""
+    """MULT candidates: a CSV ``studbook_id,role,candidate,probability`` (what ``export pmx`` writes as mult.csv).
+
+    The first column may also be called ``offspring``; the role is ``sire``/``dam`` or ``S``/``D``.
+    """
     if path is None:
         return []
     try:
         with Path(path).open(newline="", encoding="utf-8-sig") as fh:
             reader = csv.DictReader(fh)
-            header = [h.strip() for h in reader.fieldnames or []]
+            header = [h.strip().lower() for h in reader.fieldnames or []]
+            header = ["studbook_id" if k == 0 and h == "offspring" else h for k, h in enumerate(header)]
             if header[:4] != list(MULT_COLUMNS):
                 raise ImportFormatError(f"{Path(path).name}: the header must be {','.join(MULT_COLUMNS)} "
                                         f"(it is {','.join(header) or 'empty'}); nothing was imported",
                                         "one row per MULT candidate, probabilities summing to 1 per animal and role")
             reader.fieldnames = header
-            return [(n, {k: (v or "").strip() for k, v in r.items() if k}) for n, r in enumerate(reader, 1)]
+            out = []
+            for n, r in enumerate(reader, 1):
+                row = {k: (v or "").strip() for k, v in r.items() if isinstance(k, str)}
+                row["role"] = ROLES.get(row.get("role", "").upper(), row.get("role", ""))
+                out.append((n, row))
+            return out
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise ImportFormatError(f"{Path(path).name} cannot be read as UTF-8 CSV: {exc}; nothing was imported",
                                 "save it as CSV UTF-8") from None
