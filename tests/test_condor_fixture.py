@@ -1,61 +1,53 @@
-"""The SPARKS California condor converter (``tests/condor.py``) on the real book, alone (no loading).
+"""The SPARKS mapping (``studbook.io.sparks_map``, behind ``import sparks``) on the real condor book, alone.
 
 The source is ``shared/reference/studbooks/california_condor/`` (``$STUDBOOK_SHARED_DIR`` or
 ``<repo>/../shared``). Expected values below were read by hand from the DBF files, not
-recomputed with the converter.
+recomputed with the mapping.
 """
 
 from __future__ import annotations
 
-import csv
-import json
 import re
 from collections import Counter
-from pathlib import Path
 
 import pytest
-from condor import CondorReport, convert_condor
+from condor import SPECIES_FILE
 from pedigree_gallery import shared_dir
 
 from studbook.dates import FuzzyDate
+from studbook.services.sparks_import import SparksBook, read_sparks
 
 SRC = shared_dir() / "reference" / "studbooks" / "california_condor"
 CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9 _\-]{0,8}$")
 
-# 4,076 moves: AA 792, AB 96, AS 1,863, BI 951, BA 374 -> one event each.
-EVENTS_BY_KIND = {"birth": 792, "capture": 96, "transfer": 1863, "release": 951, "death": 374}
-
-
-def _rows(path: Path) -> list[dict[str, str]]:
-    with path.open(encoding="utf-8", newline="") as fh:
-        return list(csv.DictReader(fh))
+# 4,076 moves: AA 792, AB 96, AS 1,863, BI 951, BA 374 -> one event each; plus 231 deaths of DEAD=T birds.
+EVENTS_BY_KIND = {"birth": 792, "capture": 96, "transfer": 1863, "release": 951, "death": 374 + 231}
+DEAD_WITHOUT_MOVE = "DEAD=T without a death move (a death at an undetermined date, or DEATHDATE)"
 
 
 @pytest.fixture(scope="module")
-def book(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, CondorReport]:
+def book() -> SparksBook:
     if not (SRC / "exchange.dbf").is_file() or not (SRC / "moves.dbf").is_file():
         pytest.fail(f"the condor studbook is missing ({SRC}): put shared/ next to the repository "
                     "or set STUDBOOK_SHARED_DIR")
-    dest = tmp_path_factory.mktemp("condor")
-    return dest, convert_condor(SRC, dest)
+    return read_sparks(SRC / "exchange.dbf", SRC / "moves.dbf", species_file=SPECIES_FILE)
 
 
 @pytest.fixture(scope="module")
-def animals(book: tuple[Path, CondorReport]) -> dict[str, dict[str, str]]:
-    rows = _rows(book[0] / "animals.csv")
-    ids = [r["studbook_id"] for r in rows]
+def animals(book: SparksBook) -> dict[str, dict[str, str]]:
+    ids = [r["studbook_id"] for _n, r in book.mapping.animals]
     assert len(ids) == len(set(ids)), "studbook IDs must be unique"
-    return {r["studbook_id"]: r for r in rows}
+    return {r["studbook_id"]: r for _n, r in book.mapping.animals}
 
 
 @pytest.fixture(scope="module")
-def events(book: tuple[Path, CondorReport]) -> list[dict[str, str]]:
-    return _rows(book[0] / "events.csv")
+def events(book: SparksBook) -> list[dict[str, str]]:
+    return [r for _n, r in book.mapping.events]
 
 
 @pytest.fixture(scope="module")
-def institutions(book: tuple[Path, CondorReport]) -> dict[str, dict[str, str]]:
-    return {r["code"]: r for r in _rows(book[0] / "institutions.csv")}
+def institutions(book: SparksBook) -> dict[str, dict[str, str]]:
+    return {r["code"]: r for _n, r in book.mapping.institutions}
 
 
 def _history(events: list[dict[str, str]], sid: str) -> list[tuple[str, ...]]:
@@ -63,25 +55,8 @@ def _history(events: list[dict[str, str]], sid: str) -> list[tuple[str, ...]]:
     return [tuple(e[k] for k in keys) for e in events if e["studbook_id"] == sid]
 
 
-def test_headers(book: tuple[Path, CondorReport]) -> None:
-    dest = book[0]
-    first = {name: (dest / name).read_text(encoding="utf-8").splitlines()[0] for name in
-             ("animals.csv", "events.csv", "institutions.csv", "mult_parents.csv")}
-    assert first == {
-        "animals.csv": "studbook_id,house_name,sex,birth_date,birth_type,sire,dam,rearing,exclude_from_analysis,"
-                       "do_not_breed,contracepted,hybrid_suspect,artificial_insemination,notes",
-        "events.csv": "studbook_id,event,date,institution,from_institution,loan,local_id,cause,site,laid_at,"
-                      "wild_egg,notes",
-        "institutions.csv": "code,name,city,country,region,latitude,longitude,capacity_males,capacity_females,kind",
-        "mult_parents.csv": "studbook_id,role,candidate,probability",
-    }
-    # No MULT parent in the book: mult_parents.csv is its header only.
-    assert (dest / "mult_parents.csv").read_text(encoding="utf-8") == "studbook_id,role,candidate,probability\n"
-
-
-def test_species(book: tuple[Path, CondorReport]) -> None:
-    species = json.loads((book[0] / "species.json").read_text(encoding="utf-8"))
-    assert species == {
+def test_species(book: SparksBook) -> None:
+    assert book.species == {
         "common_name": "California condor", "scientific_name": "Gymnogyps californianus",
         "gestation_min_days": 50, "gestation_max_days": 60,
         "min_breeding_age_male": 4.0, "min_breeding_age_female": 4.0,
@@ -92,20 +67,18 @@ def test_species(book: tuple[Path, CondorReport]) -> None:
     }
 
 
-def test_counts(book: tuple[Path, CondorReport], animals: dict[str, dict[str, str]],
-                events: list[dict[str, str]]) -> None:
-    report = book[1]
-    assert (report.animals, report.moves, report.events) == (807, 4076, 4076)
-    assert len(animals) == 807 and len(events) == 4076
-    assert report.events_by_kind == EVENTS_BY_KIND
+def test_counts(book: SparksBook, animals: dict[str, dict[str, str]], events: list[dict[str, str]]) -> None:
+    m = book.mapping
+    assert (len(m.animals), m.moves, len(m.events), m.deaths_from_exchange) == (807, 4076, 4307, 231)
+    # Every move is one event, numbered by its moves record; the added deaths come from the exchange (0).
+    assert sorted(n for n, _r in m.events if n) == list(range(1, 4077))
     assert dict(Counter(e["event"] for e in events)) == EVENTS_BY_KIND
-    assert report.codes_kept_as_notes == {}  # only AA/AB/AS/BI/BA occur
-    assert report.renamed_codes == {} and report.malformed_ids == [] and report.unknown_estimate_codes == {}
+    assert m.codes_kept_as_notes == {} and m.fields_kept_as_notes == {}  # only AA/AB/AS/BI/BA occur
+    assert m.renamed_codes == {} and m.unknown_estimate_codes == {}
 
 
-def test_sexes(book: tuple[Path, CondorReport], animals: dict[str, dict[str, str]]) -> None:
+def test_sexes(animals: dict[str, dict[str, str]]) -> None:
     assert dict(Counter(a["sex"] for a in animals.values())) == {"M": 392, "F": 362, "U": 53}
-    assert book[1].sexes == {"F": 362, "M": 392, "U": 53}
 
 
 def test_ids_and_parents(animals: dict[str, dict[str, str]], events: list[dict[str, str]]) -> None:
@@ -121,14 +94,13 @@ def test_ids_and_parents(animals: dict[str, dict[str, str]], events: list[dict[s
     assert Counter(a["sire"] for a in animals.values() if not a["sire"].isdigit()) == {"WILD": 18}
 
 
-def test_first_events(book: tuple[Path, CondorReport], animals: dict[str, dict[str, str]],
-                      events: list[dict[str, str]]) -> None:
+def test_first_events(book: SparksBook, animals: dict[str, dict[str, str]], events: list[dict[str, str]]) -> None:
     first: dict[str, str] = {}
     for e in events:
         first.setdefault(e["studbook_id"], e["event"])
     assert set(first) == set(animals)
     assert Counter(first.values()) == {"birth": 792, "capture": 15}
-    assert book[1].bad_first_event == []
+    assert "moves with no event" not in book.mapping.disagreements
     # Exactly one birth for the 792 AA birds; the 15 caught (AB) first are the wild-born ones.
     births = Counter(e["studbook_id"] for e in events if e["event"] == "birth")
     assert set(births.values()) == {1} and len(births) == 792
@@ -137,17 +109,17 @@ def test_first_events(book: tuple[Path, CondorReport], animals: dict[str, dict[s
     # Wild-born: the 15 caught first, and the 151 hatched at a wild area (AA at CALIFORNI, ARIZONA, BAJA, UTAH).
     assert Counter(a["birth_type"] for a in animals.values()) == {"captive": 641, "wild": 166}
     # 66 birds are caught again (AB) after a release: 12 and 1 among them.
-    assert len(book[1].recaptured) == 66 and {"1", "12"} <= set(book[1].recaptured)
+    recaptured = {e["studbook_id"] for k, e in enumerate(events) if e["event"] == "capture"
+                  and any(p["studbook_id"] == e["studbook_id"] for p in events[:k])}
+    assert len(recaptured) == 66 and {"1", "12"} <= recaptured
 
 
-def test_institutions(book: tuple[Path, CondorReport], institutions: dict[str, dict[str, str]],
+def test_institutions(book: SparksBook, institutions: dict[str, dict[str, str]],
                       events: list[dict[str, str]]) -> None:
     assert len(institutions) == 29
     for code, inst in institutions.items():
         assert CODE_RE.match(code), code
-        assert inst["name"] == code
-        assert all(inst[k] == "" for k in ("city", "country", "region", "latitude", "longitude",
-                                           "capacity_males", "capacity_females"))
+        assert inst["name"] == code and set(inst) == {"code", "name", "kind"}  # no place, no coordinates
     used = {e[k] for e in events for k in ("institution", "from_institution", "laid_at")} - {""}
     assert used == set(institutions)
     assert all(e["institution"] for e in events)
@@ -155,7 +127,7 @@ def test_institutions(book: tuple[Path, CondorReport], institutions: dict[str, d
     assert {c for c, k in kinds.items() if k == "wild-area"} == {"CALIFORNI", "ARIZONA", "BAJA", "UTAH"}
     assert {c for c, k in kinds.items() if k == "breeding-centre"} == {
         "LOSANGELE", "SD-WAP", "BRDS PREY", "PORTLAND", "SANDIEGOZ", "OREGON"}
-    assert book[1].institutions_by_kind == {"breeding-centre": 6, "wild-area": 4, "zoo": 19}
+    assert book.mapping.institution_kinds == {"breeding-centre": 6, "wild-area": 4, "zoo": 19}
     # The field pens are captive: birds reach them by transfer and leave them by release.
     assert kinds["PAICINES"] == kinds["HOPPER"] == kinds["VERMILION"] == "zoo"
     # Near-duplicate codes are kept apart, as written.
@@ -166,11 +138,13 @@ def test_dates_and_local_ids(animals: dict[str, dict[str, str]], events: list[di
     for a in animals.values():
         FuzzyDate.parse(a["birth_date"])
     for e in events:
-        assert FuzzyDate.parse(e["date"]).latest <= FuzzyDate.parse("2016-09-26").latest
+        if e["date"] != "unknown":
+            assert FuzzyDate.parse(e["date"]).latest <= FuzzyDate.parse("2016-09-26").latest
         assert e["local_id"].upper() not in ("NONE", "BLANK")
         assert e["loan"] == "0"
     precision = Counter(re.sub(r"\d", "9", e["date"]) for e in events)
-    assert precision == {"9999-99-99": 4032, "~9999-99-99": 17, "9999-99": 3, "9999": 24}
+    assert precision == {"9999-99-99": 4032, "~9999-99-99": 17, "9999-99": 3, "9999": 24,
+                         "unknown": 231}
 
 
 def test_transfers_and_releases_come_from_the_previous_location(events: list[dict[str, str]]) -> None:
@@ -247,45 +221,37 @@ def test_bird_765_utah_hatch(animals: dict[str, dict[str, str]], events: list[di
     ]
 
 
-def test_eggs(book: tuple[Path, CondorReport], events: list[dict[str, str]]) -> None:
-    report = book[1]
+def test_eggs(book: SparksBook, events: list[dict[str, str]]) -> None:
     births = {e["studbook_id"]: e for e in events if e["event"] == "birth"}
-    assert {s for s, e in births.items() if e["wild_egg"] == "1"} == set(report.wild_eggs)
-    assert {s: e["laid_at"] for s, e in births.items() if e["laid_at"]} == report.laid_at
+    wild_eggs = {s for s, e in births.items() if e["wild_egg"] == "1"}
+    laid_at = {s: e["laid_at"] for s, e in births.items() if e["laid_at"]}
+    assert (book.mapping.wild_eggs, book.mapping.laid_at) == (len(wild_eggs), len(laid_at))
     # 15 eggs of 1983-86 hatched at SANDIEGOZ/SD-WAP while the dam was still wild when she laid
     # them (41: her dam 8 never caught; 44: dam 12 caught on the day it hatched), and 9 eggs of
     # released dams (e.g. 262) hatched at LOSANGELE.
-    assert len(report.wild_eggs) == 24
-    assert {"28", "41", "44", "262"} <= set(report.wild_eggs)
+    assert len(wild_eggs) == 24
+    assert {"28", "41", "44", "262"} <= wild_eggs
     assert births["41"]["laid_at"] == "CALIFORNI" and births["262"]["laid_at"] == "CALIFORNI"
     # Eggs moved between captive places (48: dam 31 at LOSANGELE, hatched at SD-WAP) and captive
     # eggs fostered into wild nests (263: dam 40 at LOSANGELE, hatched in CALIFORNI).
     assert births["48"]["laid_at"] == "LOSANGELE" and births["48"]["wild_egg"] == "0"
     assert births["263"]["laid_at"] == "LOSANGELE" and births["263"]["wild_egg"] == "0"
-    assert len(report.laid_at) == 109
+    assert len(laid_at) == 109
     assert all(e["laid_at"] == "" and e["wild_egg"] == "0" for e in events if e["event"] != "birth")
 
 
-def test_disagreements(book: tuple[Path, CondorReport], animals: dict[str, dict[str, str]],
-                       events: list[dict[str, str]]) -> None:
-    report = book[1]
-    # 231 released birds are DEAD=T (out of the population, PMx style) with no death move;
-    # 15 BDATEs disagree with the hatch move. Nothing else disagrees.
-    assert report.disagreements == {
-        "DEAD=T, no death move, last move a release": 231,
-        "BDATE differs from the hatch move (AA)": 15,
-    }
-    assert "20: DATEOUT 2015-12-29, release 2015-12-29" in report.disagreement_examples[
-        "DEAD=T, no death move, last move a release"]
-    # The moves win: bird 20 (DEAD=T, no DEATHDATE, last move BI CALIFORNI 2015-12-29) has no death.
-    assert [e["event"] for e in events if e["studbook_id"] == "20"][-1] == "release"
+def test_disagreements(book: SparksBook, animals: dict[str, dict[str, str]], events: list[dict[str, str]]) -> None:
+    # 231 released birds are DEAD=T with no death move (and no DEATHDATE); 15 BDATEs disagree with
+    # the hatch move. Nothing else disagrees.
+    assert book.mapping.disagreements == {DEAD_WITHOUT_MOVE: 231, "BDATE differs from the birth move (AA)": 15}
+    # Bird 20 (DEAD=T, no DEATHDATE, last move BI CALIFORNI 2015-12-29): a death at an undetermined date there.
+    assert [(e["event"], e["date"], e["institution"]) for e in events if e["studbook_id"] == "20"][-2:] == [
+        ("release", "2015-12-29", "CALIFORNI"), ("death", "unknown", "CALIFORNI")]
     assert animals["20"]["birth_type"] == "wild"
     dead = {e["studbook_id"] for e in events if e["event"] == "death"}
-    assert len(dead) == 374
+    assert len(dead) == 374 + 231
 
 
-def test_deterministic(book: tuple[Path, CondorReport], tmp_path: Path) -> None:
-    again = convert_condor(SRC, tmp_path)
-    for name in ("species.json", "institutions.csv", "animals.csv", "events.csv", "mult_parents.csv"):
-        assert (tmp_path / name).read_bytes() == (book[0] / name).read_bytes(), name
-    assert again == book[1]
+def test_deterministic(book: SparksBook) -> None:
+    again = read_sparks(SRC / "exchange.dbf", SRC / "moves.dbf", species_file=SPECIES_FILE)
+    assert again.mapping == book.mapping and again.species == book.species

@@ -271,9 +271,11 @@ def test_a_200_mb_file_is_refused_unread(tmp_path: Path, suffix: str) -> None:
             h.encode() for h in MOVES_HEADER) + b"\n")
         fh.truncate(200 * 1024 * 1024)
     db = tmp_path / "big.db"
-    script = ("import resource, sys\nfrom studbook.cli import main\n"
-              "try:\n    main(sys.argv[1:])\nexcept SystemExit as e:\n"
-              "    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr); raise\n")
+    # VmHWM (peak resident memory) of the child's own address space: ru_maxrss would carry the
+    # parent's (pytest's) peak across exec.
+    script = ("import sys\nfrom studbook.cli import main\n"
+              "def peak():\n    return next(l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM'))\n"
+              "try:\n    main(sys.argv[1:])\nexcept SystemExit:\n    print(peak(), file=sys.stderr); raise\n")
     r = subprocess.run([sys.executable, "-c", script, "--db", str(db), "import", "sparks", str(SRC / "exchange.dbf"),
                         str(big)], capture_output=True, text=True, timeout=120)
     assert r.returncode == 1, r.stderr

@@ -40,6 +40,9 @@ def _studbook_on_path() -> dict[str, str]:
     env["PATH"] = bindir + os.pathsep + env.get("PATH", "")
     env.pop("STUDBOOK_DB", None)
     env["STUDBOOK_USER"] = "readme"
+    from pedigree_gallery import shared_dir
+
+    env["STUDBOOK_SHARED_DIR"] = str(shared_dir())  # the SPARKS example reads the condor book from shared/
     return env
 
 

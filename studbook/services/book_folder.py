@@ -12,6 +12,10 @@ error, format or rule, is stored as an open problem (``services.problems``) nami
 source. Warnings are never stored, and rule errors are never downgraded to warnings.
 Problems of the folder itself (a missing file or column, an unusable ``species.json``)
 refuse the load even with ``allow_problems``: without them nothing can be checked.
+
+The files ``export book`` adds so that a round trip loses nothing (void records, health
+notes, extra local IDs, the book's problems) are read by ``book_folder_extras``, through
+this loader's ``read``, ``problem`` and ``attempt``.
 """
 
 from __future__ import annotations
@@ -38,8 +42,9 @@ from ..rules import ERROR, WARNING, Finding, check_book, errors_of
 from ..text import check_studbook_id, clean_text, is_plain_number
 from .animals import FLAGS, ParentSpec, add_event, apply_parent, create_animal
 from .book import load_book, species_params
+from .book_folder_extras import EXTRA_REQUIRED_COLUMNS, FolderExtras
 from .institutions import add_institution
-from .problems import FORMAT_CODE, NewProblem, record_problems
+from .problems import FORMAT_CODE
 from .setup import (
     BOOK_KEYS,
     SPECIES_FIELDS,
@@ -61,11 +66,14 @@ REQUIRED_COLUMNS = {
     "animals.csv": ("studbook_id", "sex", "birth_date", "sire", "dam"),
     "events.csv": ("studbook_id", "event", "date"),
     "mult_parents.csv": ("studbook_id", "role", "candidate", "probability"),
+    **EXTRA_REQUIRED_COLUMNS,
 }
-FOLDER_HINT = ("a book folder holds institutions.csv, animals.csv and events.csv, and optionally species.json "
-               "and mult_parents.csv (data/README.md describes them)")
+FOLDER_HINT = ("a book folder holds institutions.csv, animals.csv and events.csv, and optionally species.json, "
+               "mult_parents.csv and the files `export book` adds (data/README.md describes them)")
 _TRUE = ("1", "true", "yes", "y")
 _FALSE = ("", "0", "false", "no", "n")
+Mult = dict[tuple[str, str], list[tuple[int, str, float]]]  # (child, role) -> [(line, candidate, probability)]
+Pending = tuple[int, Animal, dict[str, ParentSpec]]  # (line, animal, parent slots to link)
 
 
 
@@ -171,11 +179,13 @@ class _FolderLoader:
         self.species_ok = True
         self.animals: dict[str, Animal] = {}
         self.animal_line: dict[str, int] = {}
-        self.unread: dict[str, int] = {}  # studbook ID -> line of its unreadable row in animals.csv
+        # studbook ID -> (file, line) of its unreadable row in animals.csv or void_animals.csv
+        self.unread: dict[str, tuple[str, int]] = {}
         self.event_lines: dict[str, list[tuple[int, str, str]]] = {}  # sid -> (line, kind, date)
         self.births: list[Event] = []
         self.litter_labels: dict[int, str] = {}  # id(birth event) -> the litter column (export book writes it)
         self.next_id_given = False
+        self.extras = FolderExtras(self)  # void records, local IDs, health notes, problems (export book)
 
     # -- problems ---------------------------------------------------------------------
     def problem(self, file: str, line: int | None, animal: str | None, message: str, hint: str | None = None,
@@ -233,9 +243,9 @@ class _FolderLoader:
                         continue  # a blank record (",,,,"): nothing to load
                     if extra:
                         key = REQUIRED_COLUMNS[name][0]
-                        if name == "animals.csv" and row.get(key, "").strip():
-                            self.unread.setdefault(row[key].strip(), line)
-                        self.problem(name, line, row.get(key) if name != "institutions.csv" else None,
+                        if name in ("animals.csv", "void_animals.csv") and row.get(key, "").strip():
+                            self.unread.setdefault(row[key].strip(), (name, line))
+                        self.problem(name, line, row.get(key) if key == "studbook_id" else None,
                                      f"the row has {len(header) + len(extra)} cells but the header names "
                                      f"{len(header)} columns; it was not read",
                                      "quote cells that contain a comma (\"Wild-caught, Primorsky Krai\")")
@@ -365,9 +375,9 @@ class _FolderLoader:
         return None
 
     # -- mult_parents.csv -------------------------------------------------------------
-    def mult(self) -> dict[tuple[str, str], list[tuple[int, str, float]]]:
-        out: dict[tuple[str, str], list[tuple[int, str, float]]] = {}
-        name = "mult_parents.csv"
+    def mult(self, name: str = "mult_parents.csv") -> Mult:
+        """mult_parents.csv (or void_mult_parents.csv): the candidates of each MULT slot."""
+        out: Mult = {}
         for line, r in self.read(name, optional=True):
             sid, role, cand = r["studbook_id"].strip(), r["role"].strip().lower(), r["candidate"].strip()
             prob_text = r["probability"].strip()
@@ -405,147 +415,193 @@ class _FolderLoader:
                          f"write 1 (yes) or 0 (no); {key} was loaded as 0")
         return False
 
-    def animal_rows(self, mult: dict[tuple[str, str], list[tuple[int, str, float]]]) -> list[
-            tuple[int, Animal, dict[str, ParentSpec]]]:
+    def animal_rows(self, mult: Mult) -> list[Pending]:
         name = "animals.csv"
         taken: set[str] = set()
-        pending: list[tuple[int, Animal, dict[str, ParentSpec]]] = []
+        pending: list[Pending] = []
         for line, r in self.read(name):
-            sid = r["studbook_id"].strip()
-            specs: dict[str, ParentSpec] = {}
-            for role in ("sire", "dam"):
-                v = r[role].strip()
-                if v.upper() == "MULT":
-                    specs[role] = ParentSpec("MULT", None, tuple((c, p) for _, c, p in mult.get((sid, role), ())))
-                elif v.upper() in ("UNK", "WILD"):
-                    specs[role] = ParentSpec(v.upper())
-                elif not v:
-                    self.problem(name, line, sid, f"animal {sid}: {role} is blank",
-                                 f"write UNK for an unknown {role}; it was loaded as UNK")
-                    specs[role] = ParentSpec("UNK")
-                else:
-                    specs[role] = ParentSpec("ID", v)
-            birth = self.attempt(name, line, sid, FuzzyDate.parse, r["birth_date"], what=f"animal {sid}: birth date")
-            notes = self.attempt(name, line, sid, clean_text, r.get("notes"), what="notes", record=f"animal {sid}",
-                                 multiline=True) if r.get("notes", "").strip() else None
-            flags = {f: self.flag(name, line, sid, r, f) for f in FLAGS if f in r}
-            ai = self.flag(name, line, sid, r, "artificial_insemination")
-            a = None if birth is None else self.attempt(
-                name, line, sid, create_animal, self.session, sid, sex=r["sex"], birth=birth,
-                birth_type=r.get("birth_type", "").strip() or "captive", sire=ParentSpec("UNK"),
-                dam=ParentSpec("UNK"), rearing=r.get("rearing", "").strip() or "unknown",
-                house_name=r.get("house_name") or None, artificial_insemination=ai, flags=flags, taken=taken)
-            if a is None:
-                self.skipped += 1
-                if sid and sid not in taken:
-                    self.unread.setdefault(sid, line)
-                continue
-            a.notes = notes
-            taken.add(a.studbook_id)
-            self.animals[a.studbook_id] = a
-            self.animal_line[a.studbook_id] = line
-            pending.append((line, a, specs))
+            got = self.animal_row(name, line, r, mult, taken)
+            if got is not None:
+                self.animals[got[0].studbook_id] = got[0]
+                self.animal_line[got[0].studbook_id] = line
+                pending.append((line, *got))
         return pending
 
-    def parents(self, pending: list[tuple[int, Animal, dict[str, ParentSpec]]],
-                mult: dict[tuple[str, str], list[tuple[int, str, float]]]) -> int:
-        """Link parents (a parent may come after its young in the file); returns the MULT slots linked."""
-        name = "animals.csv"
+    def animal_row(self, name: str, line: int, r: dict[str, str], mult: Mult,
+                   taken: set[str]) -> tuple[Animal, dict[str, ParentSpec]] | None:
+        """One row of animals.csv (or void_animals.csv): the new animal and its parents, to link later."""
+        sid = r["studbook_id"].strip()
+        specs = {role: self.parent_spec(name, line, sid, r[role].strip(), role, mult) for role in ("sire", "dam")}
+        birth = self.attempt(name, line, sid, FuzzyDate.parse, r["birth_date"], what=f"animal {sid}: birth date")
+        notes = {key: self.attempt(name, line, sid, clean_text, r.get(key), what=key.replace("_", " "),
+                                   record=f"animal {sid}", multiline=True) if r.get(key, "").strip() else None
+                 for key in ("notes", "health_notes")}
+        flags = {f: self.flag(name, line, sid, r, f) for f in FLAGS if f in r}
+        ai = self.flag(name, line, sid, r, "artificial_insemination")
+        a = None if birth is None else self.attempt(
+            name, line, sid, create_animal, self.session, sid, sex=r["sex"], birth=birth,
+            birth_type=r.get("birth_type", "").strip() or "captive", sire=ParentSpec("UNK"),
+            dam=ParentSpec("UNK"), rearing=r.get("rearing", "").strip() or "unknown",
+            house_name=r.get("house_name") or None, artificial_insemination=ai, flags=flags, taken=taken)
+        if a is None:
+            self.skipped += 1
+            if sid and sid not in taken:
+                self.unread.setdefault(sid, (name, line))
+            return None
+        a.notes, a.health_notes = notes["notes"], notes["health_notes"]
+        taken.add(a.studbook_id)
+        return a, specs
+
+    def parent_spec(self, name: str, line: int, sid: str, v: str, role: str, mult: Mult) -> ParentSpec:
+        if v.upper() == "MULT":
+            return ParentSpec("MULT", None, tuple((c, p) for _, c, p in mult.get((sid, role), ())))
+        if v.upper() in ("UNK", "WILD"):
+            return ParentSpec(v.upper())
+        if not v:
+            self.problem(name, line, sid, f"animal {sid}: {role} is blank",
+                         f"write UNK for an unknown {role}; it was loaded as UNK")
+            return ParentSpec("UNK")
+        return ParentSpec("ID", v)
+
+    def parents(self, pending: list[Pending], mult: Mult, *, file: str = "animals.csv",
+                lookup: dict[str, Animal] | None = None) -> int:
+        """Link parents (a parent may come after its young in the file); returns the MULT slots linked.
+
+        *lookup*: the animals a parent may be (the loaded non-void animals by default; a void
+        animal of void_animals.csv may have a void parent too).
+        """
+        lookup = self.animals if lookup is None else lookup
+        mult_file = "mult_parents.csv" if file == "animals.csv" else "void_mult_parents.csv"
         n_mult = 0
         for line, a, specs in pending:
-            sid = a.studbook_id
             for role in ("sire", "dam"):
-                spec = specs[role]
-                if spec.kind == "ID" and spec.studbook_id not in self.animals:
-                    self.problem(name, line, sid, f"animal {sid}: {role} {self.missing(spec.studbook_id)}",
-                                 f"register the {role} in animals.csv, or write UNK; the {role} was loaded as UNK")
-                    spec = ParentSpec("UNK")
-                elif spec.kind == "MULT":
-                    kept = []
-                    for c_line, cand, prob in mult.get((sid, role), ()):
-                        if cand in self.animals:
-                            kept.append((cand, prob))
-                        else:
-                            self.problem("mult_parents.csv", c_line, sid,
-                                         f"animal {sid}: MULT {role} candidate {self.missing(cand)}",
-                                         "register the candidate in animals.csv; this candidate was left out")
-                    spec = ParentSpec("MULT", None, tuple(kept))
+                spec = self.checked_parent(file, mult_file, line, a.studbook_id, role, specs[role], mult, lookup)
+                if spec.kind == "MULT":
                     n_mult += 1
-                apply_parent(self.session, a, role, spec, self.animals)
-        for (sid, role), rows in mult.items():
-            child = self.animals.get(sid)
-            if child is not None and getattr(child, f"{role}_kind") != "MULT":
-                for c_line, _cand, _p in rows:
-                    self.problem("mult_parents.csv", c_line, sid,
-                                 f"animal {sid}: a MULT {role} candidate, but the {role} in animals.csv is not MULT",
-                                 f"write MULT as the {role} in animals.csv, or remove this row; it was left out")
-            elif child is None and sid not in self.unread:
-                for c_line, _cand, _p in rows:
-                    self.problem("mult_parents.csv", c_line, sid, f"animal {sid} is not in animals.csv",
-                                 "remove this row or register the animal")
+                apply_parent(self.session, a, role, spec, lookup)
+        self.stray_candidates(mult, file, {a.studbook_id: a for _, a, _ in pending})
         return n_mult
 
-    def missing(self, sid: str | None, rule: str = " [rule P03]") -> str:
+    def checked_parent(self, file: str, mult_file: str, line: int, sid: str, role: str, spec: ParentSpec,
+                       mult: Mult, lookup: Mapping[str, Animal]) -> ParentSpec:
+        """*spec* with what is not in *lookup* reported and left out (an unknown parent becomes UNK)."""
+        rule = " [rule P03]" if file == "animals.csv" else ""
+        if spec.kind == "ID" and spec.studbook_id not in lookup:
+            self.problem(file, line, sid, f"animal {sid}: {role} {self.missing(spec.studbook_id, rule, file)}",
+                         f"register the {role} in {file}, or write UNK; the {role} was loaded as UNK")
+            return ParentSpec("UNK")
+        if spec.kind != "MULT":
+            return spec
+        kept = []
+        for c_line, cand, prob in mult.get((sid, role), ()):
+            if cand in lookup:
+                kept.append((cand, prob))
+            else:
+                self.problem(mult_file, c_line, sid,
+                             f"animal {sid}: MULT {role} candidate {self.missing(cand, rule, file)}",
+                             f"register the candidate in {file}; this candidate was left out")
+        return ParentSpec("MULT", None, tuple(kept))
+
+    def stray_candidates(self, mult: Mult, file: str, children: Mapping[str, Animal]) -> None:
+        """MULT rows of an animal whose slot is not MULT, or of an animal not in *file*."""
+        mult_file = "mult_parents.csv" if file == "animals.csv" else "void_mult_parents.csv"
+        for (sid, role), rows in mult.items():
+            child = children.get(sid)
+            if child is not None and getattr(child, f"{role}_kind") != "MULT":
+                for c_line, _cand, _p in rows:
+                    self.problem(mult_file, c_line, sid,
+                                 f"animal {sid}: a MULT {role} candidate, but the {role} in {file} is not MULT",
+                                 f"write MULT as the {role} in {file}, or remove this row; it was left out")
+            elif child is None and sid not in self.unread:
+                for c_line, _cand, _p in rows:
+                    self.problem(mult_file, c_line, sid, f"animal {sid} is not in {file}",
+                                 "remove this row or register the animal")
+
+    def missing(self, sid: str | None, rule: str = " [rule P03]", file: str = "animals.csv") -> str:
+        """Why *sid* is not a loaded animal of *file*: an unreadable row, a void record, or no row at all."""
         if sid in self.unread:
-            return f"{sid} was not loaded: its row (animals.csv line {self.unread[sid]}) could not be read"
-        return f"{sid} is not in animals.csv{rule}"
+            where, line = self.unread[sid]
+            return f"{sid} was not loaded: its row ({self.source_of(where)} {self.unit} {line}) could not be read"
+        if sid in self.extras.void and file == "animals.csv":
+            return f"{sid} is void (void_animals.csv){rule}"
+        files = "animals.csv" if file == "animals.csv" else "animals.csv or void_animals.csv"
+        return f"{sid} is not in {files}{rule}"
 
     # -- events.csv -------------------------------------------------------------------
     def events(self, institutions: dict[str, Institution]) -> int:
-        name = "events.csv"
+        """events.csv, with the void events of void_events.csv in their place (the source book's event order)."""
         egg = species_params(self.session).lays_eggs
         n = 0
-        for line, r in self.read(name):
+        for name, line, r in self.extras.merged_events(self.read("events.csv")):
+            if name != "events.csv":
+                self.extras.void_event(line, r, institutions, egg)
+                continue
             sid = r["studbook_id"].strip()
-            kind = r["event"].strip().lower()
             animal = self.animals.get(sid)
             if animal is None:
                 self.problem(name, line, sid, f"animal {self.missing(sid, '')}; this event was not loaded",
                              "load the animal's row first, or remove this event")
                 self.skipped += 1
                 continue
-            if kind not in EVENT_KINDS:
-                self.problem(name, line, sid, f"animal {sid}: event {r['event']!r} is not one of "
-                             f"{', '.join(EVENT_KINDS)}", "write one of them (a recapture is a capture)")
-                self.skipped += 1
-                continue
-            when = self.attempt(name, line, sid, FuzzyDate.parse, r["date"], what=f"animal {sid}: {kind} date")
-            if when is None:
-                self.skipped += 1
-                continue
-            laid_code = r.get("laid_at", "").strip() or None
-            wild_egg = self.flag(name, line, sid, r, "wild_egg") if "wild_egg" in r else False
-            if (laid_code or wild_egg) and (kind != "birth" or not egg):
-                self.problem(name, line, sid, f"animal {sid}: laid_at and wild_egg are for the hatch (birth) of an "
-                             f"egg-laying species, not a {kind}" + ("" if egg else " of a live-bearing species"),
-                             "set reproduction to egg in species.json, or leave them empty; they were left out")
-                laid_code, wild_egg = None, False
-            laid: Institution | None = None
-            if laid_code:
-                laid = institutions.get(laid_code) or institutions.get(laid_code.upper())
-                if laid is None:
-                    self.problem(name, line, sid, f"animal {sid}: laid_at {laid_code!r} is not in institutions.csv",
-                                 "add the institution, or leave laid_at empty; it was left out")
-            notes = self.attempt(name, line, sid, clean_text, r.get("notes"), what="notes", record=f"animal {sid}",
-                                 multiline=True) if r.get("notes", "").strip() else None
-            ev = self.attempt(name, line, sid, add_event, self.session, animal, kind, when,
-                              at=r.get("institution", "").strip() or None,
-                              from_code=r.get("from_institution", "").strip() or None,
-                              loan=self.flag(name, line, sid, r, "loan") if "loan" in r else False,
-                              cause=r.get("cause") or None, site=r.get("site") or None,
-                              local_id=r.get("local_id") or None, institutions=institutions)
+            ev = self.event_row(name, line, r, animal, institutions, egg)
             if ev is None:
-                self.skipped += 1
                 continue
-            ev.laid_at, ev.wild_egg, ev.notes = laid, wild_egg, notes
-            self.event_lines.setdefault(sid, []).append((line, kind, str(when)))
-            if kind == "birth":
+            self.event_lines.setdefault(sid, []).append((line, ev.kind, str(_event_date(ev))))
+            if ev.kind == "birth":
                 self.births.append(ev)
-                label = (r.get("litter") or "").strip()
-                if label:
-                    self.litter_labels[id(ev)] = label
             n += 1
         return n
+
+    def event_row(self, name: str, line: int, r: dict[str, str], animal: Animal, institutions: dict[str, Institution],
+                  egg: bool) -> Event | None:
+        """One row of events.csv (or void_events.csv) as an event of *animal*; None (a problem) when unreadable."""
+        sid = animal.studbook_id
+        kind = r["event"].strip().lower()
+        if kind not in EVENT_KINDS:
+            self.problem(name, line, sid, f"animal {sid}: event {r['event']!r} is not one of "
+                         f"{', '.join(EVENT_KINDS)}", "write one of them (a recapture is a capture)")
+            self.skipped += 1
+            return None
+        when = self.attempt(name, line, sid, FuzzyDate.parse, r["date"], what=f"animal {sid}: {kind} date")
+        if when is None:
+            self.skipped += 1
+            return None
+        laid, wild_egg = self.egg_fields(name, line, sid, kind, r, institutions, egg)
+        notes = self.attempt(name, line, sid, clean_text, r.get("notes"), what="notes", record=f"animal {sid}",
+                             multiline=True) if r.get("notes", "").strip() else None
+        ev = self.attempt(name, line, sid, add_event, self.session, animal, kind, when,
+                          at=r.get("institution", "").strip() or None,
+                          from_code=r.get("from_institution", "").strip() or None,
+                          loan=self.flag(name, line, sid, r, "loan") if "loan" in r else False,
+                          cause=r.get("cause") or None, site=r.get("site") or None,
+                          local_id=r.get("local_id") or None, institutions=institutions)
+        if ev is None:
+            self.skipped += 1
+            return None
+        ev.laid_at, ev.wild_egg, ev.notes = laid, wild_egg, notes
+        label = (r.get("litter") or "").strip()
+        if kind == "birth" and label:
+            self.litter_labels[id(ev)] = label
+        self.extras.loaded_event(ev)
+        return ev
+
+    def egg_fields(self, name: str, line: int, sid: str, kind: str, r: dict[str, str],
+                   institutions: dict[str, Institution], egg: bool) -> tuple[Institution | None, bool]:
+        """``laid_at`` and ``wild_egg`` of an event row (left out, with a problem, where they do not apply)."""
+        laid_code = r.get("laid_at", "").strip() or None
+        wild_egg = self.flag(name, line, sid, r, "wild_egg") if "wild_egg" in r else False
+        if (laid_code or wild_egg) and (kind != "birth" or not egg):
+            self.problem(name, line, sid, f"animal {sid}: laid_at and wild_egg are for the hatch (birth) of an "
+                         f"egg-laying species, not a {kind}" + ("" if egg else " of a live-bearing species"),
+                         "set reproduction to egg in species.json, or leave them empty; they were left out")
+            return None, False
+        laid: Institution | None = None
+        if laid_code:
+            laid = institutions.get(laid_code) or institutions.get(laid_code.upper())
+            if laid is None:
+                self.problem(name, line, sid, f"animal {sid}: laid_at {laid_code!r} is not in institutions.csv",
+                             "add the institution, or leave laid_at empty; it was left out")
+        return laid, wild_egg
 
     # -- after loading ----------------------------------------------------------------
     def litters(self) -> None:
@@ -555,41 +611,24 @@ class _FolderLoader:
 
         A group whose births do not all overlap one another (a chain of partial dates) is
         left without an id: the rules then compare its births by their dates, as before.
+        Void births (void_events.csv) join the litter their label names; unlabelled, they are
+        grouped among themselves (a void young never joins a litter of non-void ones by its date).
         """
         labelled: dict[tuple[int | None, str], list[Event]] = {}
-        for ev in self.births:
+        for ev in self.births + self.extras.void_births:
             if id(ev) in self.litter_labels:
                 labelled.setdefault((ev.animal.dam_id, self.litter_labels[id(ev)]), []).append(ev)
         for group_events in labelled.values():  # the litter column says which births are one litter
             litter = min(e.id for e in group_events)
             for e in group_events:
                 e.litter_id = litter
-        by_dam: dict[int, dict[int, tuple[FuzzyDate, list[Event]]]] = {}
-        for ev in self.births:
-            if id(ev) in self.litter_labels:
-                continue
-            a = ev.animal
-            if a.dam_kind != "ID" or a.dam_id is None:
-                continue
-            birth = FuzzyDate.from_db(a.birth_date, a.birth_precision, a.birth_estimated)
-            if birth.is_unknown:
-                continue
-            by_dam.setdefault(a.dam_id, {}).setdefault(a.id, (birth, []))[1].append(ev)
-        for young in by_dam.values():
-            group: list[tuple[FuzzyDate, list[Event]]] = []
-            reach = date.min
-            for birth, evs in sorted(young.values(), key=lambda x: (x[0].earliest, x[1][0].id)):
-                if group and birth.earliest > reach:
-                    _set_litter(group)
-                    group = []
-                group.append((birth, evs))
-                reach = max(reach, birth.latest) if len(group) > 1 else birth.latest
-            _set_litter(group)
+        for births in (self.births, self.extras.void_births):
+            _litters_by_dates([ev for ev in births if id(ev) not in self.litter_labels])
 
     def sequence(self) -> None:
         if self.next_id_given or not self.species_ok:
             return
-        numbers = [int(s) for s in self.animals if is_plain_number(s)]
+        numbers = [int(s) for s in (*self.animals, *self.extras.void) if is_plain_number(s)]  # void IDs stay taken
         if numbers:
             species_row(self.session).next_studbook_id = max(numbers) + 1
 
@@ -607,28 +646,44 @@ class _FolderLoader:
                            self.unit)
 
     # -- the whole load ---------------------------------------------------------------
-    def run(self) -> LoadReport:
+    def load_records(self) -> tuple[int, int, int]:
+        """Read every file and add what could be read; returns (institutions, MULT slots, events)."""
         self.species()
         n_inst = self.institutions()
         institutions = {i.code: i for i in self.session.scalars(select(Institution))}
         mult = self.mult()
         pending = self.animal_rows(mult)
+        void_pending = self.extras.void_animals()
         self.session.flush()
-        for a in self.animals.values():  # new animals have no local IDs yet: no need to ask the database
-            set_committed_value(a, "local_ids", [])
+        for a in (*self.animals.values(), *self.extras.void.values()):
+            set_committed_value(a, "local_ids", [])  # new animals have no local IDs yet: no need to ask the database
         n_mult = self.parents(pending, mult)
+        self.extras.void_parents(void_pending)
         n_events = self.events(institutions)
+        self.extras.health_notes()
+        self.extras.local_ids(institutions)
+        self.extras.read_problems()
         self.session.flush()
         self.litters()
         self.sequence()
         self.session.flush()
+        return n_inst, n_mult, n_events
+
+    def run(self) -> LoadReport:
+        n_inst, n_mult, n_events = self.load_records()
         findings: list[Finding] = []
         if not self.fatal:
-            findings = check_book(load_book(self.session))
+            findings = check_book(load_book(self.session))  # void records are not in it: no rule sees them
         rule = [self.rule_problem(f) for f in errors_of(findings)]
         warnings = [self.rule_problem(f) for f in findings if f.severity == WARNING]
         errors = self.format + rule
         found = self.format + sorted(rule + warnings, key=lambda p: (p.file != self.source_of("animals.csv"), p.line or 0))
+        self.refuse(errors, len(rule), found)
+        stored = self.extras.store_problems(errors)
+        return LoadReport(n_inst, len(self.animals), n_events, n_mult, len(warnings), stored, self.skipped, found)
+
+    def refuse(self, errors: list[LoadProblem], n_rule: int, found: list[LoadProblem]) -> None:
+        """Raise :class:`BookLoadRefused` when the folder itself is unusable, or on any error without --allow-problems."""
         if self.fatal:
             raise BookLoadRefused(
                 f"the book in {self.where} cannot be loaded: {', '.join(self.fatal)} must be fixed first "
@@ -637,12 +692,9 @@ class _FolderLoader:
         if errors and not self.allow:
             raise BookLoadRefused(
                 f"the book in {self.where} has {len(errors)} problem(s) ({len(self.format)} unreadable, "
-                f"{len(rule)} rule error(s)); nothing was loaded",
+                f"{n_rule} rule error(s)); nothing was loaded",
                 "fix the listed lines and load again; --allow-problems loads the book anyway and keeps every error "
                 "as an open problem (--problems FILE.csv writes the list to a file)", found)
-        stored = record_problems(self.session, (
-            NewProblem(p.code, p.severity, p.animal, p.message, p.hint, p.source) for p in errors)) if errors else 0
-        return LoadReport(n_inst, len(self.animals), n_events, n_mult, len(warnings), stored, self.skipped, found)
 
 
 def _valid_id(sid: str | None) -> str | None:
@@ -661,6 +713,33 @@ def _visible_text(text: str) -> str:
         return text
     return "".join(ch if ch.isprintable() else (f"\\x{ord(ch):02x}" if ord(ch) <= 0xFF else f"\\u{ord(ch):04x}")
                    for ch in text)
+
+
+def _event_date(ev: Event) -> FuzzyDate:
+    return FuzzyDate.from_db(ev.date, ev.date_precision, ev.date_estimated)
+
+
+def _litters_by_dates(births: list[Event]) -> None:
+    """One litter per group of a dam's births whose possible dates overlap (see ``_FolderLoader.litters``)."""
+    by_dam: dict[int, dict[int, tuple[FuzzyDate, list[Event]]]] = {}
+    for ev in births:
+        a = ev.animal
+        if a.dam_kind != "ID" or a.dam_id is None:
+            continue
+        birth = FuzzyDate.from_db(a.birth_date, a.birth_precision, a.birth_estimated)
+        if birth.is_unknown:
+            continue
+        by_dam.setdefault(a.dam_id, {}).setdefault(a.id, (birth, []))[1].append(ev)
+    for young in by_dam.values():
+        group: list[tuple[FuzzyDate, list[Event]]] = []
+        reach = date.min
+        for birth, evs in sorted(young.values(), key=lambda x: (x[0].earliest, x[1][0].id)):
+            if group and birth.earliest > reach:
+                _set_litter(group)
+                group = []
+            group.append((birth, evs))
+            reach = max(reach, birth.latest) if len(group) > 1 else birth.latest
+        _set_litter(group)
 
 
 def _set_litter(group: list[tuple[FuzzyDate, list[Event]]]) -> None:

@@ -6,9 +6,10 @@ Read only: nothing here writes to the database. ``book_export`` reads the whole 
 into :class:`PedigreeExport` and ``write_pedigree_csv`` writes it. Every layout decision is
 documented in ``docs/export.md``.
 
-What the loader (``services.book_folder.load_book_folder``) does not read yet goes to extra files
-of the folder, written only when they have rows (:data:`EXTRA_FILES`): void animals and
-events, local IDs that events.csv cannot carry, health notes and the book's problems.
+Besides the five core files, the folder holds files written only when they have rows
+(:data:`EXTRA_FILES`): void animals and events, local IDs that events.csv cannot carry,
+health notes and the book's problems; the loader reads them all
+(``services.book_folder_extras``).
 """
 
 from __future__ import annotations
@@ -56,9 +57,11 @@ PROBLEM_COLUMNS = ("code", "severity", "animal", "message", "hint", "source", "o
 PEDIGREE_COLUMNS = ("id", "sire", "dam", "sex", "birth_date", "alive")
 
 LOADED_FILES = ("species.json", "institutions.csv", "animals.csv", "mult_parents.csv", "events.csv")
-# Files the loader does not read yet (written only when they have rows).
+# Files written only when they have rows (the loader reads them: services/book_folder_extras.py).
 EXTRA_FILES = ("void_animals.csv", "void_mult_parents.csv", "void_events.csv", "local_ids.csv",
                "health_notes.csv", "problems.csv")
+# Files whose records `init --from-folder` does not load (`export book` names them in a note): none now.
+NOT_LOADED_FILES: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -82,8 +85,8 @@ class BookExport:
 
     @property
     def extra(self) -> list[str]:
-        """The extra files that have rows: what ``init --from-folder`` would not load."""
-        return [f.name for f in self.files if f.name in EXTRA_FILES and f.rows]
+        """The files that have rows ``init --from-folder`` would not load (:data:`NOT_LOADED_FILES`)."""
+        return [f.name for f in self.files if f.name in NOT_LOADED_FILES and f.rows]
 
 
 @dataclass(frozen=True)
@@ -169,8 +172,8 @@ def check_target(folder: Path) -> None:
 
 
 def book_export(session: Session) -> BookExport:
-    """Read the whole book (species, institutions, animals, MULT slots, events and what the loader
-    does not read yet) into the files of a book folder."""
+    """Read the whole book (species, institutions, animals, MULT slots, events, void records, extra
+    local IDs, health notes and problems) into the files of a book folder."""
     species = _species(session)
     insts = list(session.scalars(select(Institution).order_by(Institution.id)))
     code = {i.id: i.code for i in insts}
@@ -373,3 +376,8 @@ def write_pedigree_csv(export: PedigreeExport, path: Path) -> None:
     except FileNotFoundError:
         raise InvalidInputError(f"folder {path.parent} does not exist; nothing was written",
                                 "create the folder first, or give another path") from None
+
+
+def species_export(session: Session) -> dict[str, Any]:
+    """species.json of the book folder (species parameters, census date, ID sequence), alone."""
+    return _species(session)
