@@ -24,7 +24,10 @@ OUT = Path(__file__).resolve().parent / "sample"
 SPECIES = {"common_name": "Amur leopard", "scientific_name": "Panthera pardus orientalis",
            "gestation_min_days": 90, "gestation_max_days": 105, "min_breeding_age_male": 2.0,
            "min_breeding_age_female": 2.0, "max_breeding_age_male": 17.0, "max_breeding_age_female": 16.0,
-           "longevity_years": 24.0, "reference_date": REF.isoformat(), "census_date": REF.isoformat()}
+           "longevity_years": 24.0,
+           # Husbandry: cubs stay with their mother 18-24 months (the lower end); releases of 1-3-year-olds.
+           "dependence_months": 18.0, "release_age_min": 1.0, "release_age_max": 3.0,
+           "reference_date": REF.isoformat(), "census_date": REF.isoformat()}
 PULL, P_SEASON, P_OFF = 0.3, 0.4, 0.08   # monthly: pairing move, conception in Jan-Apr / rest of year
 HYBRID_P, HYBRID_STOP, HYBRID_MAX = 0.5, 2012, 8   # hybrid-suspect line: breeds less, <= 8 living, none after
 P_MULT, MAX_MULT = 0.08, 6   # litters with two candidate sires

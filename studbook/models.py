@@ -78,6 +78,11 @@ class Species(Base):
     next_studbook_id: Mapped[int | None] = mapped_column(Integer)
     # Dates before this year are refused as typos (rule D02); an imported historical pedigree lowers it.
     earliest_year: Mapped[int] = mapped_column(Integer, default=1850)
+    # Young depend on their dam until this age (months): she is neither moved nor re-paired, they are not moved.
+    dependence_months: Mapped[float | None] = mapped_column(Float)
+    # Default age window (years, on the reference day) of reintroduction candidates.
+    release_age_min: Mapped[float | None] = mapped_column(Float)
+    release_age_max: Mapped[float | None] = mapped_column(Float)
 
     __table_args__ = (
         CheckConstraint("gestation_min_days > 0 AND gestation_max_days >= gestation_min_days", name="gestation"),

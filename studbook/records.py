@@ -47,6 +47,9 @@ class SpeciesParams:
     incubation_max_days: int | None = None
     clutch_interval_days: int | None = None
     earliest_year: int = EARLIEST_YEAR
+    dependence_months: float | None = None  # young depend on their dam until this age (None: no constraint)
+    release_age_min: float | None = None  # years: default age window of release candidates (None: open)
+    release_age_max: float | None = None
 
     def min_breeding_age(self, sex: str) -> float:
         return self.min_breeding_age_male if sex == "M" else self.min_breeding_age_female

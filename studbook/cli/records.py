@@ -140,6 +140,10 @@ def species_show(app: AppContext, fmt: str) -> None:
 @click.option("--incubation-max", "incubation_max_days", type=int, metavar="DAYS", help="Egg species: days.")
 @click.option("--clutch-interval", "clutch_interval_days", type=int, metavar="DAYS",
               help="Egg species: fewest days between two clutches of one dam (replacement clutches).")
+@click.option("--dependence-months", type=float, metavar="MONTHS",
+              help="Young depend on their dam until this age: she is not moved or re-paired, they are not moved.")
+@click.option("--release-age-min", type=float, metavar="YEARS", help="Default youngest age of release candidates.")
+@click.option("--release-age-max", type=float, metavar="YEARS", help="Default oldest age of release candidates.")
 @click.option("--earliest-year", type=int, metavar="YEAR", help="Dates before this year are refused as typos (D02).")
 @click.option("--census-date", metavar="DATE|none",
               help="The book's census date (read commands show the book on it); none: today.")

@@ -38,6 +38,9 @@ def species_params(session: Session) -> SpeciesParams:
         incubation_max_days=row.incubation_max_days,
         clutch_interval_days=row.clutch_interval_days,
         earliest_year=row.earliest_year if row.earliest_year is not None else 1850,
+        dependence_months=row.dependence_months,
+        release_age_min=row.release_age_min,
+        release_age_max=row.release_age_max,
     )
 
 

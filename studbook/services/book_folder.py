@@ -759,7 +759,7 @@ def _species_value(key: str, value: Any) -> Any:
         if not isinstance(value, str):
             raise InvalidInputError(f"{label} is not text", f"write {key} in quotes")
         return clean_text(value, what=key, record="species.json", limit=120) or ""
-    if value is None and kind == "int?":
+    if value is None and kind in ("int?", "float?"):
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise InvalidInputError(f"{label} is not a number", f"write {key} as a number, without quotes")

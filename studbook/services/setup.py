@@ -41,10 +41,12 @@ def sample_dir() -> Path:
 # --- species parameters ------------------------------------------------------------------
 
 def field_kind(name: str) -> str:
-    """'str', 'int', 'float' or 'int?' (an optional whole number), from SpeciesParams' annotation."""
+    """'str', 'int', 'float', 'int?' or 'float?' (optional), from SpeciesParams' annotation."""
     ann = str(next(f.type for f in fields(SpeciesParams) if f.name == name)).replace(" ", "")
     if ann in ("int|None", "Optional[int]"):
         return "int?"
+    if ann in ("float|None", "Optional[float]"):
+        return "float?"
     return ann if ann in ("str", "int", "float") else "str"
 
 
@@ -77,6 +79,15 @@ def species_problems(params: SpeciesParams) -> list[str]:
     clutch = getattr(p, "clutch_interval_days", None)
     if clutch is not None and clutch <= 0:
         out.append(f"clutch interval {clutch} days must be above 0")
+    dep = getattr(p, "dependence_months", None)
+    if dep is not None and not (math.isfinite(dep) and dep >= 0):
+        out.append(f"dependence {dep:g} months must be 0 or more")
+    r_lo, r_hi = getattr(p, "release_age_min", None), getattr(p, "release_age_max", None)
+    for name, value in (("minimum", r_lo), ("maximum", r_hi)):
+        if value is not None and not (math.isfinite(value) and value >= 0):
+            out.append(f"release {name} age {value:g} years must be 0 or more")
+    if r_lo is not None and r_hi is not None and r_hi < r_lo:
+        out.append(f"release ages {r_lo:g}-{r_hi:g} years are not a valid range")
     earliest = getattr(p, "earliest_year", None)
     if earliest is not None and not 1 <= earliest <= today().year:
         out.append(f"earliest year {earliest} must be between 1 and {today().year}")
