@@ -80,7 +80,8 @@ def export_sparks(app: AppContext, folder: Path, fmt: str) -> None:
     --mult and --species-file. What the SPARKS layout cannot carry (house names, flags, event
     notes...) is counted on stderr (docs/export-sparks-pmx-xlsx.md).
     """
-    from ..services.export_sparks import check_folder_target, sparks_export, write_sparks_folder
+    from ..services.export import check_folder_target
+    from ..services.export_sparks import sparks_export, write_sparks_folder
 
     check_folder_target(folder)  # refused before the database is opened
     with app.session() as session:
@@ -112,8 +113,8 @@ def export_pmx(app: AppContext, folder: Path, as_of: str | None) -> None:
     one gets the middle of its range, code D), the MULT candidates, and the census of the
     animals alive on that day (docs/export-sparks-pmx-xlsx.md).
     """
+    from ..services.export import check_folder_target
     from ..services.export_pmx import pmx_export, write_pmx_folder
-    from ..services.export_sparks import check_folder_target
 
     check_folder_target(folder)  # refused before the database is opened
     with app.session() as session:

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from .app import AppContext, pass_app
 from .output import message
+
+if TYPE_CHECKING:
+    from ..services.sparks_import import SparksImportReport
 
 
 @click.group("import")
@@ -72,12 +76,11 @@ def import_sparks_cmd(app: AppContext, exchange: Path, moves: Path, species_file
     All or nothing: every problem is listed and nothing is written, unless --allow-problems.
     """
     from ..db import new_database_or_nothing, upgrade
-    from ..services.book_folder import BookLoadRefused
     from ..services.sparks_import import dry_run_sparks, load_sparks, read_sparks
-    from .records import _write_problems
+    from .records import problems_file_on_refusal, write_problems_file
 
     book = read_sparks(exchange, moves, species_file=species_file, mult_file=mult_file)
-    try:
+    with problems_file_on_refusal(problems_file):
         if dry_run:
             report = dry_run_sparks(book, user=app.username())
         else:
@@ -85,24 +88,11 @@ def import_sparks_cmd(app: AppContext, exchange: Path, moves: Path, species_file
                 upgrade(app.url)
                 with app.session(write=True) as session:
                     report = load_sparks(session, book, allow_problems=allow_problems)
-    except BookLoadRefused as exc:
-        if problems_file:
-            failed = _write_problems(problems_file, exc.found)
-            exc.hint = (exc.hint or "") + (f"; could not write {problems_file}: {failed}" if failed else
-                                           f"; {problems_file} lists them with the warnings ({len(exc.found)} rows)")
-        raise
-    if problems_file:
-        failed = _write_problems(problems_file, report.found)
-        message(f"Could not write {problems_file}: {failed}" if failed
-                else f"Wrote {len(report.found)} problem(s) and warning(s) to {problems_file}.")
+    write_problems_file(problems_file, report.found)
     _render_sparks_report(report)
 
 
-def _render_sparks_report(report: object) -> None:
-    from ..services.sparks_import import SparksImportReport
-
-    assert isinstance(report, SparksImportReport)
-
+def _render_sparks_report(report: SparksImportReport) -> None:
     def counts(bag: dict[str, int]) -> str:
         return ", ".join(f"{k} {v}" for k, v in bag.items()) or "none"
 

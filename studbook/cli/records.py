@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict
 from typing import Any
 
@@ -30,7 +32,7 @@ def init(app: AppContext, sample: bool, folder: str | None, allow_problems: bool
     from pathlib import Path
 
     from ..db import upgrade
-    from ..services.book_folder import BookLoadRefused, load_book_folder
+    from ..services.book_folder import load_book_folder
     from ..services.setup import ensure_species, sample_dir
 
     if sample and folder:
@@ -39,24 +41,15 @@ def init(app: AppContext, sample: bool, folder: str | None, allow_problems: bool
         raise click.UsageError("--allow-problems and --problems go with --from-folder DIR (or --sample)")
     upgrade(app.url)
     report = None
-    try:
+    with problems_file_on_refusal(problems_file):
         with app.session(write=True) as session:
             if sample or folder:
                 report = load_book_folder(session, sample_dir() if sample else Path(str(folder)),
                                           allow_problems=allow_problems)
             else:
                 ensure_species(session)
-    except BookLoadRefused as exc:
-        if problems_file:
-            failed = _write_problems(problems_file, exc.found)
-            exc.hint = (exc.hint or "") + (f"; could not write {problems_file}: {failed}" if failed else
-                                           f"; {problems_file} lists them with the warnings ({len(exc.found)} rows)")
-        raise
     if report is not None:
-        if problems_file:
-            failed = _write_problems(problems_file, report.found)
-            message(f"Could not write {problems_file}: {failed}" if failed
-                    else f"Wrote {len(report.found)} problem(s) and warning(s) to {problems_file}.")
+        write_problems_file(problems_file, report.found)
         if allow_problems:
             message(f"Loaded {report.animals} animals, {report.events} events, {report.institutions} institutions "
                     f"({report.warnings} warnings; {report.problems_stored} open problems stored — see "
@@ -65,6 +58,29 @@ def init(app: AppContext, sample: bool, folder: str | None, allow_problems: bool
             message(f"Loaded {report.animals} animals, {report.events} events, {report.institutions} institutions "
                     f"({report.warnings} warnings; see `studbook validate`).")
     message(f"Database ready: {app.url}")
+
+
+@contextmanager
+def problems_file_on_refusal(path: str | None) -> Iterator[None]:
+    """A refused load still writes every problem it found to *path* (``--problems``), and says so."""
+    from ..services.book_folder import BookLoadRefused
+
+    try:
+        yield
+    except BookLoadRefused as exc:
+        if path:
+            failed = _write_problems(path, exc.found)
+            exc.hint = (exc.hint or "") + (f"; could not write {path}: {failed}" if failed else
+                                           f"; {path} lists them with the warnings ({len(exc.found)} rows)")
+        raise
+
+
+def write_problems_file(path: str | None, found: list[Any]) -> None:
+    """``--problems FILE.csv`` after a load: every problem and warning found."""
+    if path:
+        failed = _write_problems(path, found)
+        message(f"Could not write {path}: {failed}" if failed
+                else f"Wrote {len(found)} problem(s) and warning(s) to {path}.")
 
 
 def _write_problems(path: str, found: list[Any]) -> str | None:

@@ -15,6 +15,7 @@ health notes and the book's problems; the loader reads them all
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 import shutil
@@ -274,28 +275,42 @@ def _species(session: Session) -> dict[str, Any]:
 
 
 def write_book_folder(export: BookExport, folder: Path) -> BookFolderReport:
-    """Write the folder: all files in a new sibling folder first, then renamed into place
-    (a failure leaves no half-written book). Refused when *folder* exists and is not empty."""
+    """Write the folder atomically (``write_folder``). Refused when *folder* exists and is not empty."""
+    files = {"species.json": (json.dumps(export.species, ensure_ascii=False, indent=2) + "\n").encode("utf-8")}
+    for f in export.files:
+        if f.name in EXTRA_FILES and not f.rows:
+            continue
+        buf = io.StringIO()
+        w = csv.DictWriter(buf, fieldnames=list(f.columns), lineterminator="\n")
+        w.writeheader()
+        w.writerows(f.rows)
+        files[f.name] = buf.getvalue().encode("utf-8")
+    write_folder(files, folder)
+    counts = {f.name: len(f.rows) for f in export.files if f.name in files}
+    return BookFolderReport(str(folder), list(files), counts, export.extra)
+
+
+def check_folder_target(folder: Path) -> None:
+    """The target folder must be new or empty (``export.check_target``), in a folder that exists."""
     folder = Path(folder)
     check_target(folder)
     parent = folder.resolve().parent
     if not parent.is_dir():
         raise InvalidInputError(f"folder {parent} does not exist; nothing was written",
                                 "create the parent folder first, or give another path")
+
+
+def write_folder(files: dict[str, bytes], folder: Path) -> None:
+    """Write *files* into a new sibling folder, then rename it to *folder* (new or empty): a failure
+    leaves nothing behind."""
+    folder = Path(folder)
+    check_folder_target(folder)
+    parent = folder.resolve().parent
     tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=parent))
-    written: list[str] = []
     try:
-        (tmp / "species.json").write_text(json.dumps(export.species, ensure_ascii=False, indent=2) + "\n",
-                                          encoding="utf-8")
-        written.append("species.json")
-        for f in export.files:
-            if f.name in EXTRA_FILES and not f.rows:
-                continue
-            with (tmp / f.name).open("w", newline="", encoding="utf-8") as fh:
-                w = csv.DictWriter(fh, fieldnames=list(f.columns), lineterminator="\n")
-                w.writeheader()
-                w.writerows(f.rows)
-            written.append(f.name)
+        tmp.chmod(0o777 & ~current_umask())  # mkdtemp makes it private; the folder gets the usual mode
+        for name, data in files.items():
+            (tmp / name).write_bytes(data)
         check_target(folder)  # still new or empty
         if folder.is_dir():
             folder.rmdir()
@@ -303,8 +318,13 @@ def write_book_folder(export: BookExport, folder: Path) -> BookFolderReport:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    counts = {f.name: len(f.rows) for f in export.files if f.name in written}
-    return BookFolderReport(str(folder), written, counts, export.extra)
+
+
+def current_umask() -> int:
+    """The process's umask (``os.umask`` can only be read by setting it)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 # --- the generic pedigree CSV --------------------------------------------------------------

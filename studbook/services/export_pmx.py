@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from ..dates import FuzzyDate
 from ..io.sparks_layout import EXCHANGE_COLUMNS, PMX_CENSUS_COLUMNS, Column
 from .census import reference_day
+from .export import write_folder
 from .export_sparks import (
     MULT_CSV_COLUMNS,
     MULT_FILE,
@@ -27,7 +28,6 @@ from .export_sparks import (
     csv_bytes,
     mult_rows,
     read_book,
-    write_folder,
 )
 from .pedigree_rows import parse_as_of
 

@@ -12,10 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import re
-import shutil
-import tempfile
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -46,7 +43,7 @@ from ..models import Animal, Event, Institution, LocalId, ParentCandidate
 from ..records import LOCATION_EVENTS, WILD_KINDS, EventFacts, order_events, status_of
 from .animals import FLAGS
 from .census import reference_day
-from .export import check_target, id_order
+from .export import id_order, write_folder
 from .pedigree_rows import LoadedPedigree
 
 FORMATS = ("dbf", "csv")
@@ -512,40 +509,3 @@ def write_sparks_folder(tables: SparksTables, folder: Path, fmt: str = "dbf") ->
     write_folder(files, folder)
     return SparksReport(str(folder), fmt, list(files), len(tables.exchange), len(tables.moves), len(tables.mult),
                         widened, lost, tables.not_carried)
-
-
-def check_folder_target(folder: Path) -> None:
-    """The target folder must be new or empty (``export.check_target``), in a folder that exists."""
-    folder = Path(folder)
-    check_target(folder)
-    parent = folder.resolve().parent
-    if not parent.is_dir():
-        raise InvalidInputError(f"folder {parent} does not exist; nothing was written",
-                                "create the parent folder first, or give another path")
-
-
-def write_folder(files: dict[str, bytes], folder: Path) -> None:
-    """Write *files* into a new sibling folder, then rename it to *folder* (new or empty): a failure
-    leaves nothing behind."""
-    folder = Path(folder)
-    check_folder_target(folder)
-    parent = folder.resolve().parent
-    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=parent))
-    try:
-        tmp.chmod(0o777 & ~current_umask())  # mkdtemp makes it private; the folder gets the usual mode
-        for name, data in files.items():
-            (tmp / name).write_bytes(data)
-        check_target(folder)  # still new or empty
-        if folder.is_dir():
-            folder.rmdir()
-        os.replace(tmp, folder)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-
-
-def current_umask() -> int:
-    """The process's umask (``os.umask`` can only be read by setting it)."""
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask

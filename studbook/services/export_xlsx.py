@@ -21,8 +21,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from ..errors import InvalidInputError
-from .export import BookExport, book_export, check_new_file
-from .export_sparks import current_umask
+from .export import BookExport, book_export, check_new_file, current_umask
 
 # Sheet name per file of the book folder, in the workbook's order.
 SHEETS = {
