@@ -130,7 +130,7 @@ def recommend_pairs(db: str | None = None, *, strategy: str = "optimal", max_pai
                allow_dash=allow_dash)
 
 
-def recommend_transfers(db: str | None = None, *, distance_weight: float = 0.0, cross_region_km: float = 3000.0,
+def recommend_transfers(db: str | None = None, *, distance_weight: float = 0.1, cross_region_km: float = 0.0,
                         max_pairs: int | None = None, as_of: str | None = None
                         ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, Any]]:
     from .services.recommend import build_population, load_msi_config, pair_table
@@ -146,10 +146,12 @@ def recommend_reintroduction(db: str | None = None, *, count: int, sex_ratio: tu
                              min_age: float | None = None, max_age: float | None = None,
                              parent_reared_only: bool = True, seed: int = 0, as_of: str | None = None
                              ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    from .services.book import species_params
     from .services.recommend import build_population
-    from .services.recommend import recommend_reintroduction as run
+    from .services.reintroduction import recommend_reintroduction as run
 
     with session_scope(_url(db)) as session:
         pop = build_population(session, as_of=as_of)
-    return run(pop, count=count, sex_ratio=sex_ratio, min_age=min_age, max_age=max_age,
+        species = species_params(session)
+    return run(pop, species, count=count, sex_ratio=sex_ratio, min_age=min_age, max_age=max_age,
                parent_reared_only=parent_reared_only, allow_health_notes=False, seed=seed)

@@ -220,3 +220,56 @@ def test_fill_maximises_count_then_gain(seed, nm, nf, max_pairs):
     assert_matching(table, rows)
     assert len(rows) == best[0]
     assert objective(table, rows) == pytest.approx(best[1], abs=1e-13)
+
+
+def test_choose_pairs_eligible_mask_leaves_rows_out():
+    # four unrelated founders (0, 1 males; 2, 3 females) next to six full sibs (high MK): every pair of
+    # the founders raises GD by the same amount (ΔGD depends only on r and K_sd, all equal), so leaving
+    # rows out decides the matching.
+    K = np.zeros((10, 10))
+    K[4:, 4:] = 0.25
+    np.fill_diagonal(K, 0.5)
+    table = evaluate_pairs(K, [0, 1], [2, 3], np.ones(10))   # rows: 0x2, 0x3, 1x2, 1x3
+    assert np.allclose(table.delta_gd, table.delta_gd[0]) and (table.delta_gd > 0).all()
+    for strategy in ("optimal", "dynamic-mk"):
+        rows = choose_pairs(K, table, strategy=strategy, eligible=[False, True, True, False])
+        assert sorted(rows.tolist()) == [1, 2], strategy
+        rows = choose_pairs(K, table, strategy=strategy, eligible=[True, False, False, False])
+        assert rows.tolist() == [0], strategy
+        assert len(choose_pairs(K, table, strategy=strategy, eligible=[False] * 4)) == 0
+
+
+def test_sample_recommended_pairs_follow_the_husbandry_rules(sample_url):
+    from datetime import date
+
+    from conftest import jout
+
+    animals = jout(sample_url, "animal", "list", "--status", "all")
+    here = {a["studbook_id"]: a for a in animals if a["status"] == "captive" and a["location"]}
+    census, since = date(2026, 11, 1), date(2023, 11, 1)
+
+    def day(text):
+        return date.fromisoformat(text) if text and len(text) == 10 and text[0].isdigit() else None
+
+    proven = {(a["sire"], a["dam"]) for a in animals if (b := day(a["birth"])) and since < b <= census
+              and a["sire"] in here and a["dam"] in here and here[a["sire"]]["location"] == here[a["dam"]]["location"]}
+    dams: dict[str, set[str]] = {}
+    for a in animals:
+        b = day(a["birth"])
+        if b and a["studbook_id"] in here and (census - b).days < 18 * 365.25 / 12 and a["dam"] in here:
+            dams.setdefault(a["dam"], set()).add(a["sire"])
+    assert proven and dams
+    for args in ((), ("--strategy", "dynamic-mk")):
+        pairs = jout(sample_url, "recommend", "pairs", *args)
+        assert pairs and all(p["msi"] in ("1", "2", "3", "4") for p in pairs)
+        partner = {p["male"]: p["female"] for p in pairs} | {p["female"]: p["male"] for p in pairs}
+        for s, d in proven:
+            assert partner.get(s, d) == d and partner.get(d, s) == s, (s, d)
+        for d, sires in dams.items():
+            if d in partner:
+                assert partner[d] in sires, d
+        for p in pairs:
+            mover = p["move"].split(" ")[1] if p["move"] else None
+            assert mover not in dams and mover not in {x for pr in proven for x in pr}, p
+    lifted = jout(sample_url, "recommend", "pairs", "--allow-msi", "5,6,-", "--break-proven-pairs")
+    assert {p["msi"] for p in lifted} & {"5", "6", "-"}

@@ -57,6 +57,7 @@ LAZY_COMMANDS = {
     "history": "animals:history", "pedigree": "animals:pedigree",
     "event": "corrections:event", "problems": "corrections:problems",
     "genetics": "genetics:genetics",
+    "parentage": "parentage:parentage",
     "recommend": "recommend:recommend", "plan": "recommend:plan",
     "export": "export:export",
 }

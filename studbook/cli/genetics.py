@@ -99,14 +99,32 @@ def mean_kinship_cmd(app: AppContext, as_of: str | None, fmt: str) -> None:
 
 
 @genetics.command("summary")
+@click.option("--sensitivity", is_flag=True,
+              help="GD, FGE, mean MK and founders with UNK parents as founders (as reported) and as MULT of "
+                   "their potential parents (`parentage suggest`), side by side; the book is not changed.")
 @as_of_option
 @format_option
 @pass_app
-def summary_cmd(app: AppContext, as_of: str | None, fmt: str) -> None:
+def summary_cmd(app: AppContext, sensitivity: bool, as_of: str | None, fmt: str) -> None:
     """Gene diversity, mean kinship, founder genome equivalents, founder equivalents, mean F."""
     from ..services.genetics import summary
 
-    emit_object(summary(_load(app, as_of)), fmt, title="Genetic summary (living analysis population)")
+    loaded = _load(app, as_of)
+    if not sensitivity:
+        emit_object(summary(loaded), fmt, title="Genetic summary (living analysis population)")
+        return
+    from ..services.parentage import proposals, summary_sensitivity
+
+    with app.session() as session:
+        props = proposals(session)
+    rows, replaced = summary_sensitivity(loaded, props)
+    if fmt != "table":
+        emit(rows, fmt)
+    else:
+        emit([{k: (f"{v:.6g}" if isinstance(v, float) else v) for k, v in r.items() if k != "key"} for r in rows],
+             fmt, title="Genetic summary: UNK parents as founders vs as MULT of their potential parents")
+    message(f"{replaced} UNK parent(s) replaced by equal-probability MULT of their potential parents "
+            "(`studbook parentage suggest --all-unk` lists them); the book is not changed.")
 
 
 def _progress(total_label: str) -> tuple[Any, Any]:
@@ -175,4 +193,29 @@ def gene_drop_cmd(app: AppContext, iterations: int, seed: int, threshold: int, p
     if per_animal:
         emit(genome_uniqueness_rows(loaded, res), fmt, title="Genome uniqueness")
     else:
-        emit_object(gene_drop_summary(loaded, res, seed), fmt, title=f"Gene drop ({iterations} iterations)")
+        summary = gene_drop_summary(loaded, res, seed)
+        title = f"Gene drop ({iterations} iterations)"
+        emit_object(summary if fmt != "table" else _gene_drop_table(summary), fmt, title=title)
+
+
+# Table labels of the gene-drop summary: (key, label); the key's ``_se`` is shown next to it as ± SE.
+_GENE_DROP_LABELS = (
+    ("iterations", "iterations"), ("seed", "seed"), ("n_living", "living animals"),
+    ("founder_genome_equivalents_from_gd", "FGE (PMx-comparable, 1/(2(1-GD)))"),
+    ("founder_genome_equivalents_from_mk", "FGE from mean kinship (genetics summary)"),
+    ("gene_diversity", "GD (gene drop)"), ("gene_diversity_from_mk", "GD from mean kinship"),
+    ("founder_genome_equivalents_allele_retention", "FGE (allele retention, not PMx-comparable)"),
+    ("founder_alleles_surviving", "founder alleles surviving"),
+    ("genome_uniqueness_threshold", "genome uniqueness threshold"),
+)
+
+
+def _gene_drop_table(summary: dict[str, Any]) -> dict[str, Any]:
+    """The gene-drop summary for people: readable labels, each value with its SE (± SE, 4 significant digits)."""
+    out: dict[str, Any] = {}
+    for key, label in _GENE_DROP_LABELS:
+        v, se = summary.get(key), summary.get(f"{key}_se")
+        if isinstance(v, float):
+            v = f"{v:.6g}" + (f" ± {se:.2g} (SE)" if isinstance(se, float) else "")
+        out[label] = v
+    return out

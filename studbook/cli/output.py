@@ -91,12 +91,30 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _human(value: Any) -> str:
-    """Table cell text: floats to 6 significant digits (machine formats keep full precision)."""
+# Columns of kinship-scale values (kinship, F, mean kinship, MK difference): 4 decimals on a terminal.
+_FOUR_DECIMALS = frozenset({"F", "offspring_F", "kinship", "mean_kinship", "mk", "mk_difference",
+                            "male_mean_kinship", "female_mean_kinship", "mean_inbreeding"})
+ZERO_NOISE = 5e-13
+"""Table cells show values closer to 0 than this as 0 (float round-off such as -1.1e-16)."""
+
+
+def _human(value: Any, column: str | None = None) -> str:
+    """Table cell text; machine formats (csv, json) keep full precision.
+
+    Floats: ``-0.0`` and anything with ``|x| < 5e-13`` (round-off) show as ``0``; kinship-scale
+    columns (kinship, F, MK, MK difference) to 4 decimals; others to 6 significant digits.
+
+    Example:
+        >>> _human(-1.1e-16, "F"), _human(0.0240241, "kinship"), _human(-0.0), _human(0.000143766)
+        ('0', '0.0240', '0', '0.000143766')
+    """
     if value is None:
         return ""
     if isinstance(value, float):
-        return f"{value:.6g}"
+        if value == value and abs(value) < ZERO_NOISE:  # also -0.0; NaN falls through
+            return "0"
+        text = f"{value:.4f}" if column in _FOUR_DECIMALS else f"{value:.6g}"
+        return text[1:] if text.startswith("-") and text.strip("-0.") == "" else text
     return str(_plain(value))
 
 
@@ -122,7 +140,7 @@ def emit(rows: Sequence[dict[str, Any]], fmt: str, *, title: str | None = None,
         for c in cols:
             table.add_column(rich_text(str(c).replace("_", " ")))
         for r in rows:
-            table.add_row(*(rich_text(_human(r.get(c))) for c in cols))
+            table.add_row(*(rich_text(_human(r.get(c), c)) for c in cols))
         console().print(table)
         if not rows:
             message("(no rows)")
@@ -146,7 +164,7 @@ def emit_object(obj: dict[str, Any], fmt: str, *, title: str | None = None) -> N
         table.add_column("field", style="bold")
         table.add_column("value")
         for k, v in obj.items():
-            table.add_row(rich_text(str(k).replace("_", " ")), rich_text(_human(v)))
+            table.add_row(rich_text(str(k).replace("_", " ")), rich_text(_human(v, k)))
         console().print(table)
 
 

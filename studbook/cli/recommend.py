@@ -22,6 +22,31 @@ def _msi_option(f: Any) -> Any:
                         help="JSON or TOML file with MSI thresholds (see docs/decisions.md).")(f)
 
 
+def _husbandry_options(f: Any) -> Any:
+    """Options shared by `recommend pairs` and `recommend transfers`: the husbandry rules of a plan
+    (docs/decisions.md, "Transfer plans a coordinator would sign")."""
+    opts = [
+        click.option("--allow-msi", multiple=True, metavar="CLASSES",
+                     help="Also recommend pairs of these MSI classes (5, 6, -; repeatable or comma list). "
+                          "Default: MSI 1-4 only."),
+        click.option("--proven-years", type=float, default=3.0, show_default=True,
+                     help="A male and female with an offspring born in these last years, both at the same "
+                          "institution now, are a proven pair: kept together, no other partner."),
+        click.option("--break-proven-pairs", is_flag=True, help="Allow proven pairs to be split up."),
+        click.option("--dependence-months", type=click.FloatRange(min=0), metavar="MONTHS",
+                     help="Young under this age stay with their dam, who is neither moved nor re-paired "
+                          "[default: the species' dependence_months; 0 = no constraint]."),
+        click.option("--block", multiple=True, metavar="A:B",
+                     help="Two regions or ISO countries that cannot exchange animals now (repeatable), "
+                          "e.g. EAZA:EARAZA or GB:RU."),
+        click.option("--permits", "permits_file", type=click.Path(dir_okay=False),
+                     help="TOML or JSON file of [[permit]] entries: between = [A, B] with ban = true or cost_km = N."),
+    ]
+    for opt in reversed(opts):
+        f = opt(f)
+    return f
+
+
 def _population(app: AppContext, *, as_of: str | None, relax: tuple[str, ...] = (), distances: bool = False) -> Any:
     """The living analysis population on --as-of (default: the census date, else today).
 
@@ -49,39 +74,94 @@ def recommend() -> None:
 
 
 @recommend.command("pair-table")
+@click.option("--top", type=click.IntRange(min=1), metavar="N",
+              help="Show the N best pairs [table: 20; csv/json: every pair].")
+@click.option("--matrix", is_flag=True,
+              help="The full male x female MSI matrix (PMx layout: males as rows) instead of the ranked list.")
+@click.option("--output", type=click.Path(dir_okay=False), metavar="FILE.csv",
+              help="Write the full MSI matrix (PMx layout) to this new CSV file (refused if it exists).")
 @_relax_option
 @_msi_option
 @as_of_option
-@format_option
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default=None,
+              help="table for people; csv or json for machines [default: table on a terminal, csv when piped].")
 @pass_app
-def pair_table_cmd(app: AppContext, relax: tuple[str, ...], msi_config: str | None, as_of: str | None,
-                   fmt: str) -> None:
-    """MSI of every eligible male x female (a matrix on a terminal; one row per pair with csv/json)."""
-    from ..services.recommend import load_msi_config, pair_rows, pair_table
+def pair_table_cmd(app: AppContext, top: int | None, matrix: bool, output: str | None, relax: tuple[str, ...],
+                   msi_config: str | None, as_of: str | None, fmt: str | None) -> None:
+    """Eligible pairs ranked best first (MSI, offspring F, change in GD and the rule that set the MSI).
 
+    The full MSI matrix of every eligible male x female only with --matrix, or written to a file
+    with --output FILE.csv.
+    """
+    from ..services.recommend import load_msi_config, pair_rows, pair_table
+    from .output import console
+
+    if fmt is None:
+        fmt = "table" if console().is_terminal else "csv"
     config = load_msi_config(msi_config)
     pop = _population(app, as_of=as_of, relax=relax)
     table = pair_table(pop, config)
-    rows = pair_rows(pop, table)
-    if fmt != "table":
-        emit(rows, fmt, columns=["male", "female", "kinship", "delta_gd", "mk_difference", "msi"])
+    if output or matrix:
+        rows = pair_rows(pop, table)
+        if output:
+            from ..errors import InvalidInputError
+
+            try:
+                with open(output, "x", encoding="utf-8", newline="") as fh:
+                    _write_msi_matrix(rows, fh, "csv")
+            except FileExistsError:
+                raise InvalidInputError(f"{output} already exists", "give a new file name") from None
+            n_m = len({r["male"] for r in rows})
+            message(f"Wrote {output} (MSI matrix: {n_m} males x {len(rows) // max(n_m, 1)} females).")
+        if matrix:
+            _write_msi_matrix(rows, None, {"csv": "csv", "json": "json"}.get(fmt, "text"))
         return
-    males = sorted({r["male"] for r in rows}, key=lambda s: (len(s), s))
-    females = sorted({r["female"] for r in rows}, key=lambda s: (len(s), s))
+    ranked = pair_rows(pop, table, rank=True)
+    n_dash = sum(r["msi"] == "-" for r in ranked)
+    limit = top if top is not None else (20 if fmt == "table" else None)
+    shown = ranked if limit is None else ranked[:limit]
+    columns = ["rank", "male", "female", "msi", "offspring_F", "delta_gd", "mk_difference", "msi_rule",
+               "male_institution", "female_institution"]
+    if fmt == "table":
+        emit(shown, "table", columns=columns, title=(
+            f"Best {len(shown)} of {len(ranked)} eligible pairs (MSI 1 best, 6 worst, - do not pair; "
+            f"{n_dash} pairs are -)"))
+        message("The full matrix: --matrix, or --output msi.csv (PMx layout); every pair: --format csv.")
+    else:
+        emit(shown, fmt, columns=[*columns, "kinship", "offspring_percent_known", "male_percent_known",
+                                  "female_percent_known"])
+
+
+def _write_msi_matrix(rows: list[dict[str, Any]], out: Any, how: str) -> None:
+    """The PMx MSI layout: one row per male, one column per female; *how* is csv, json or text (aligned)."""
+    import csv
+    import sys
+
+    from .output import printable
+
+    def key(s: str) -> tuple[int, str]:
+        return (len(s), s)
+
+    males = sorted({r["male"] for r in rows}, key=key)
+    females = sorted({r["female"] for r in rows}, key=key)
     msi = {(r["male"], r["female"]): r["msi"] for r in rows}
-    from rich.table import Table
+    lines = [["male/female", *females]] + [[m, *(msi[(m, f)] for f in females)] for m in males]
+    stream = out or sys.stdout
+    if how == "json":
+        from .output import emit_json
 
-    from .output import console, rich_text
+        emit_json({"males": males, "females": females, "msi": [line[1:] for line in lines[1:]]}, stream)
+        return
+    if how == "csv":
+        from ..io.cells import escape_cell
 
-    # IDs are stored text: Text cells and headers, never markup.
-    title = f"MSI: {len(males)} males (rows) x {len(females)} females (columns); 1 best, 6 worst, - do not pair"
-    t = Table(title=rich_text(title))
-    t.add_column("male")
-    for f in females:
-        t.add_column(rich_text(f), justify="center")
-    for m in males:
-        t.add_row(rich_text(m), *(rich_text(msi[(m, f)]) for f in females))
-    console().print(t)
+        csv.writer(stream, lineterminator="\r\n").writerows([[escape_cell(c) for c in line] for line in lines])
+        return
+    width = max(len(c) for line in lines for c in line[1:])
+    first = max(len(line[0]) for line in lines)
+    for line in lines:
+        stream.write(printable(line[0].ljust(first) + " " + " ".join(c.rjust(width) for c in line[1:]), keep="")
+                     + "\n")
 
 
 @recommend.command("evaluate")
@@ -121,43 +201,66 @@ def _summary_lines(summary: dict[str, Any]) -> None:
 @recommend.command("pairs")
 @click.option("--strategy", type=click.Choice(["optimal", "dynamic-mk"]), default="optimal", show_default=True)
 @click.option("--max-pairs", type=int, help="At most this many pairs.")
-@click.option("--allow-dash", is_flag=True, help="Allow pairs whose MSI is '-' (do not pair without advice).")
+@click.option("--allow-dash", is_flag=True, help="Allow pairs whose MSI is '-' (same as --allow-msi -).")
+@_husbandry_options
 @click.option("--save", is_flag=True, help="Save the result as a plan to track.")
 @click.option("--title", help="Title of the saved plan.")
+@click.option("--sensitivity", is_flag=True,
+              help="Also rank each pair with UNK parents as MULT of their potential parents (`parentage suggest`).")
 @_relax_option
 @_msi_option
 @as_of_option
 @format_option
 @pass_app
-def pairs_cmd(app: AppContext, strategy: str, max_pairs: int | None, allow_dash: bool, save: bool,
-              title: str | None, relax: tuple[str, ...], msi_config: str | None, as_of: str | None, fmt: str) -> None:
+def pairs_cmd(app: AppContext, strategy: str, max_pairs: int | None, allow_dash: bool, allow_msi: tuple[str, ...],
+              proven_years: float, break_proven_pairs: bool, dependence_months: float | None,
+              block: tuple[str, ...], permits_file: str | None, save: bool, title: str | None, relax: tuple[str, ...], msi_config: str | None, as_of: str | None,
+              fmt: str, sensitivity: bool = False) -> None:
     """The set of pairs (each animal at most once) that maximises the population's genetic gain."""
-    from ..services.recommend import load_msi_config, pair_table, recommend_pairs
+    from ..services.recommend import load_msi_config, load_permits, pair_table, recommend_pairs
 
     config = load_msi_config(msi_config)
+    permits = load_permits(block, permits_file)
     pop = _population(app, as_of=as_of, relax=relax, distances=True)
     table = pair_table(pop, config)
-    rows, summary = recommend_pairs(pop, table, strategy=strategy, max_pairs=max_pairs, allow_dash=allow_dash)
+    rows, summary = recommend_pairs(pop, table, strategy=strategy, max_pairs=max_pairs, allow_dash=allow_dash,
+                                    allow_msi=allow_msi, proven_years=proven_years,
+                                    break_proven_pairs=break_proven_pairs, dependence_months=dependence_months,
+                                    permits=permits)
+    if sensitivity:
+        from .parentage import pair_sensitivity, render_pair_sensitivity
+
+        ranks = pair_sensitivity(app, pop, table, rows)  # adds the ranks to each row (json shows them)
     emit(rows, fmt, title=f"Recommended pairs ({strategy})", columns=[
         "male", "female", "kinship", "offspring_F", "delta_gd", "msi", "male_institution", "female_institution",
         "distance_km", "move"])
     _summary_lines(summary)
+    if sensitivity:
+        render_pair_sensitivity(ranks, fmt)
     if save:
         _save(app, "pairs", title, {"strategy": strategy, "max_pairs": max_pairs, "allow_dash": allow_dash,
-                                    "relax": list(relax), "msi_config": msi_config, "as_of": _day(pop)},
+                                    "allow_msi": list(allow_msi), "proven_years": proven_years,
+                                    "break_proven_pairs": break_proven_pairs,
+                                    "dependence_months": dependence_months, "block": list(block),
+                                    "permits": permits_file, "relax": list(relax), "msi_config": msi_config, "as_of": _day(pop)},
               summary, [{"kind": "breed", "male": r["male"], "female": r["female"],
                          "details": {"kinship": r["kinship"], "delta_gd": r["delta_gd"], "msi": r["msi"]}}
                         for r in rows])
 
 
 @recommend.command("transfers")
-@click.option("--distance-weight", type=float, default=0.0, show_default=True,
+@click.option("--distance-weight", type=float, default=0.1, show_default=True,
               help="Cost of 1000 km of moves, as a multiple of the mean gene-diversity gain of an optimal pair "
                    "(0 = genetics only; 0.5 = a 1000 km move must be worth half a pair).")
-@click.option("--cross-region-km", type=float, default=3000.0, show_default=True,
-              help="Extra cost of a move between regions (permits, quarantine), in km.")
+@click.option("--cross-region-min-gain", type=float, default=1.0, show_default=True,
+              help="A pair needing a move between regions must gain at least this many mean pair gains.")
+@click.option("--allow-opposite-flows", is_flag=True,
+              help="Allow moves in both directions between two regions in one plan.")
+@click.option("--cross-region-km", type=float, default=0.0, show_default=True,
+              help="Flat extra cost (km) of every move between regions; --block/--permits set it per pair.")
 @click.option("--max-pairs", type=int)
-@click.option("--allow-dash", is_flag=True)
+@click.option("--allow-dash", is_flag=True, help="Allow pairs whose MSI is '-' (same as --allow-msi -).")
+@_husbandry_options
 @click.option("--holdings", is_flag=True, help="Instead: mean kinship between the holdings of every two institutions.")
 @click.option("--save", is_flag=True, help="Save the plan (pairs and transfers) to track.")
 @click.option("--title")
@@ -166,28 +269,40 @@ def pairs_cmd(app: AppContext, strategy: str, max_pairs: int | None, allow_dash:
 @as_of_option
 @format_option
 @pass_app
-def transfers_cmd(app: AppContext, distance_weight: float, cross_region_km: float, max_pairs: int | None,
-                  allow_dash: bool, holdings: bool, save: bool, title: str | None, relax: tuple[str, ...],
+def transfers_cmd(app: AppContext, distance_weight: float, cross_region_min_gain: float, allow_opposite_flows: bool,
+                  cross_region_km: float, max_pairs: int | None, allow_dash: bool, allow_msi: tuple[str, ...],
+                  proven_years: float, break_proven_pairs: bool, dependence_months: float | None,
+                  block: tuple[str, ...], permits_file: str | None, holdings: bool, save: bool, title: str | None, relax: tuple[str, ...],
                   msi_config: str | None, as_of: str | None, fmt: str) -> None:
     """The breeding-and-transfer plan: which animals move where, why, and at what distance."""
-    from ..services.recommend import holdings_kinship_rows, load_msi_config, pair_table, recommend_transfers
+    from ..services.recommend import (
+        holdings_kinship_rows,
+        load_msi_config,
+        load_permits,
+        pair_table,
+        recommend_transfers,
+    )
 
     config = load_msi_config(msi_config)
+    permits = load_permits(block, permits_file)
     pop = _population(app, as_of=as_of, relax=relax, distances=True)
     if holdings:
         emit(holdings_kinship_rows(pop), fmt, title="Mean kinship between institutions' holdings (lowest first)")
         return
     table = pair_table(pop, config)
-    moves, pairs, totals = recommend_transfers(pop, table, distance_weight=distance_weight,
-                                               cross_region_km=cross_region_km, max_pairs=max_pairs,
-                                               allow_dash=allow_dash)
+    moves, pairs, totals = recommend_transfers(
+        pop, table, distance_weight=distance_weight, cross_region_km=cross_region_km, max_pairs=max_pairs,
+        allow_dash=allow_dash, allow_msi=allow_msi, proven_years=proven_years, break_proven_pairs=break_proven_pairs,
+        dependence_months=dependence_months, cross_region_min_gain=cross_region_min_gain, allow_opposite_flows=allow_opposite_flows, permits=permits)
     if fmt == "json":
         emit_json({"transfers": moves, "pairs": pairs, "totals": totals})
+    elif fmt == "csv":
+        emit(_plan_rows(moves, pairs), "csv", columns=PLAN_COLUMNS)
+        _summary_lines(totals)
     else:
         emit(moves, fmt, title="Transfers", columns=[
             "animal", "sex", "from", "to", "distance_km", "cross_region", "pair_male", "pair_female", "delta_gd", "why"])
-        if fmt == "table":
-            emit(pairs, "table", title="Pairs", columns=["male", "female", "kinship", "delta_gd", "msi", "move"])
+        emit(pairs, "table", title="Pairs", columns=["male", "female", "offspring_F", "delta_gd", "msi", "move"])
         _summary_lines(totals)
     if save:
         recs = [{"kind": "breed", "male": p["male"], "female": p["female"],
@@ -196,19 +311,54 @@ def transfers_cmd(app: AppContext, distance_weight: float, cross_region_km: floa
                   "details": {"distance_km": m["distance_km"], "cross_region": m["cross_region"], "why": m["why"]}}
                  for m in moves]
         _save(app, "transfers", title, {"distance_weight": distance_weight, "cross_region_km": cross_region_km,
+                                        "cross_region_min_gain": cross_region_min_gain,
+                                        "allow_opposite_flows": allow_opposite_flows, "allow_msi": list(allow_msi),
+                                        "proven_years": proven_years, "break_proven_pairs": break_proven_pairs,
+                                        "dependence_months": dependence_months, "block": list(block), "permits": permits_file,
                                         "max_pairs": max_pairs, "allow_dash": allow_dash, "relax": list(relax),
                                         "msi_config": msi_config, "as_of": _day(pop)}, totals, recs)
+
+
+PLAN_COLUMNS = ["kind", "male", "female", "msi", "offspring_F", "delta_gd", "animal", "sex", "from", "to",
+                "distance_km", "cross_region", "why"]
+"""Columns of ``recommend transfers --format csv``: one ``pair`` row per pair of the plan, then one ``move`` row
+per transfer, each with its reason (``why``)."""
+
+
+def _plan_rows(moves: list[dict[str, Any]], pairs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The whole plan as one table: every pair (with where it breeds) and every move (with its reason)."""
+    rows: list[dict[str, Any]] = []
+    for p in pairs:
+        move = p.get("move") or ""
+        where = (f"move {move}" if move else
+                 f"together at {p.get('male_institution')}" if p.get("male_institution") else "no move")
+        why = f"MSI {p.get('msi')} ({p.get('msi_rule')})" if p.get("msi_rule") else f"MSI {p.get('msi')}"
+        rows.append({"kind": "pair", "male": p.get("male"), "female": p.get("female"), "msi": p.get("msi"),
+                     "offspring_F": p.get("offspring_F", p.get("kinship")), "delta_gd": p.get("delta_gd"),
+                     "distance_km": p.get("distance_km"), "why": f"{why}; {where}"})
+    for m in moves:
+        rows.append({"kind": "move", "male": m.get("pair_male"), "female": m.get("pair_female"),
+                     "delta_gd": m.get("delta_gd"), "animal": m.get("animal"), "sex": m.get("sex"),
+                     "from": m.get("from"), "to": m.get("to"), "distance_km": m.get("distance_km"),
+                     "cross_region": m.get("cross_region"), "why": m.get("reason") or m.get("why")})
+    return rows
 
 
 @recommend.command("reintroduction")
 @click.option("--count", type=int, required=True, help="How many animals to release.")
 @click.option("--sex-ratio", help="Males:females of the group, e.g. 1:1.")
-@click.option("--min-age", type=float, help="Youngest age (years).")
-@click.option("--max-age", type=float, help="Oldest age (years).")
+@click.option("--min-age", type=float, help="Youngest age (years; default: the species' release_age_min).")
+@click.option("--max-age", type=float, help="Oldest age (years; default: the species' release_age_max).")
 @click.option("--include-hand-reared", is_flag=True, help="Allow hand-reared animals (default: parent-reared only).")
 @click.option("--include-health-notes", is_flag=True, help="Allow animals with health notes.")
 @click.option("--group-weight", type=float, default=0.25, show_default=True,
               help="Weight of the released group's own diversity against the captive loss (0 = captive loss only).")
+@click.option("--max-institutions", type=int, help="Take the group from at most this many institutions.")
+@click.option("--keep-carriers", type=int, default=1, show_default=True,
+              help="Breeding-age (or younger) carriers each founder lineage keeps in captivity.")
+@click.option("--tolerance", type=float, default=0.002, show_default=True,
+              help="Score difference (kinship units) under which candidates count as genetically equal "
+                   "(then the nearer institution wins).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the random-group comparison.")
 @click.option("--output", type=click.Path(dir_okay=False), help="Write to this file (required for xlsx).")
 @click.option("--save", is_flag=True, help="Save the candidate list as a plan to track.")
@@ -219,20 +369,29 @@ def transfers_cmd(app: AppContext, distance_weight: float, cross_region_km: floa
 @pass_app
 def reintroduction_cmd(app: AppContext, count: int, sex_ratio: str | None, min_age: float | None,
                        max_age: float | None, include_hand_reared: bool, include_health_notes: bool,
-                       group_weight: float, seed: int,
-                       output: str | None, save: bool, title: str | None, as_of: str | None, fmt: str) -> None:
-    """Release candidates whose removal costs the captive population the least gene diversity."""
+                       group_weight: float, max_institutions: int | None, keep_carriers: int, tolerance: float,
+                       seed: int, output: str | None, save: bool, title: str | None, as_of: str | None,
+                       fmt: str) -> None:
+    """Release candidates whose removal costs the captive population the least gene diversity.
+
+    Defaults follow the species: release ages, no dependent young and no dam with
+    dependent young; no founder lineage loses its last young carriers in captivity.
+    """
     from ..errors import InvalidInputError
-    from ..services.recommend import parse_sex_ratio, recommend_reintroduction
+    from ..services.book import species_params
+    from ..services.reintroduction import parse_sex_ratio, recommend_reintroduction
 
     ratio = parse_sex_ratio(sex_ratio)
     if fmt == "xlsx" and not output:
         raise InvalidInputError("--format xlsx needs --output FILE.xlsx", "e.g. --output release.xlsx")
     pop = _population(app, as_of=as_of)
+    with app.session() as session:
+        species = species_params(session)
     rows, summary = recommend_reintroduction(
-        pop, count=count, sex_ratio=ratio, min_age=min_age, max_age=max_age,
+        pop, species, count=count, sex_ratio=ratio, min_age=min_age, max_age=max_age,
         parent_reared_only=not include_hand_reared, allow_health_notes=include_health_notes, seed=seed,
-        group_weight=group_weight)
+        group_weight=group_weight, max_institutions=max_institutions, keep_carriers=keep_carriers,
+        tolerance=tolerance)
     columns = ["id", "name", "sex", "birth_date", "age", "institution", "mean_kinship", "F", "percent_known",
                "delta_gd_if_removed", "founder_lineages"]
     if fmt == "xlsx":
@@ -261,7 +420,9 @@ def reintroduction_cmd(app: AppContext, count: int, sex_ratio: str | None, min_a
     if save:
         _save(app, "reintroduction", title, {"count": count, "sex_ratio": sex_ratio, "min_age": min_age,
                                              "max_age": max_age, "parent_reared_only": not include_hand_reared,
-                                             "group_weight": group_weight, "seed": seed, "as_of": _day(pop)}, summary,
+                                             "group_weight": group_weight, "max_institutions": max_institutions,
+                                             "keep_carriers": keep_carriers, "tolerance": tolerance,
+                                             "seed": seed, "as_of": _day(pop)}, summary,
               [{"kind": "release", "animal": r["id"], "from": r["institution"],
                 "details": {"delta_gd_if_removed": r["delta_gd_if_removed"], "mean_kinship": r["mean_kinship"]}}
                for r in rows])

@@ -17,8 +17,12 @@ advisor. The score is built from four components, in this order:
    ``≥ mk_difference_plus2`` adds 2 (capped at 6).
 3. **High offspring inbreeding.** ``F_o = φ(m, f) ≥ inbreeding_six`` forces 6,
    ``≥ inbreeding_dash`` forces "-".
-4. **Unknown ancestry.** Offspring proportion known ``½(known_m + known_f) <
-   known_dash`` forces "-" (so does a NaN input).
+4. **Unknown ancestry, per parent (as PMx applies it).** A pair in which either
+   parent's proportion known is under ``parent_known_dash`` gets "-" (Ballou &
+   Lacy's MSI as the PMx manual states it: "if either animal has less than X %
+   known ancestry the MSI is '-'"); :func:`parent_known_dash` applies it. The older
+   offspring rule ``½(known_m + known_f) < known_dash`` is kept as a configurable
+   extra (with both at 0.5 it never fires on its own); a NaN input forces "-".
 
 **The exact PMx/MateRx thresholds are NOT verified** (domain.md says to get the
 PMx manual table before claiming parity). The defaults below are this project's
@@ -34,9 +38,11 @@ TOML/JSON table):
   pairing, 0.08 an extreme one.
 * ``inbreeding_six = 0.125`` (offspring of half sibs or closer), ``inbreeding_dash
   = 0.25`` (offspring of full sibs / parent–offspring or closer).
-* ``known_dash = 0.5``: less than half the offspring's pedigree known. Note that
-  founders not flagged WILD count as 0 % known (see
-  :func:`studbook.genetics.percent_known`), so their pairs are "-" by default.
+* ``parent_known_dash = 0.5``: a parent with less than half of its pedigree known
+  (PMx's default threshold for the unknown-ancestry rule). ``known_dash = 0.5``:
+  less than half the offspring's pedigree known. Note that founders not flagged
+  WILD count as 0 % known (see :func:`studbook.genetics.percent_known`), so their
+  pairs are "-" by default.
 
 References: Ballou JD, Lacy RC (1995) Identifying genetically important
 individuals for management of genetic variation in pedigreed populations;
@@ -71,6 +77,8 @@ class MSIConfig:
         inbreeding_six: Offspring F at or above which the score is 6.
         inbreeding_dash: Offspring F at or above which the score is "-".
         known_dash: Offspring proportion known (0..1) below which the score is "-".
+        parent_known_dash: Proportion known (0..1) of either parent below which the
+            score is "-" (PMx's unknown-ancestry rule).
     """
 
     gain_cuts: tuple[float, ...] = (0.02, 0.005, 0.0, -0.01, -0.03)
@@ -79,6 +87,7 @@ class MSIConfig:
     inbreeding_six: float = 0.125
     inbreeding_dash: float = 0.25
     known_dash: float = 0.5
+    parent_known_dash: float = 0.5
 
     def __post_init__(self) -> None:
         cuts = tuple(float(c) for c in self.gain_cuts)
@@ -89,7 +98,7 @@ class MSIConfig:
         elif any(not math.isfinite(c) for c in cuts) or any(a <= b for a, b in zip(cuts, cuts[1:])):
             problems.append(f"gain_cuts must be finite and strictly decreasing, got {list(cuts)}")
         for name in ("mk_difference_plus1", "mk_difference_plus2", "inbreeding_six",
-                     "inbreeding_dash", "known_dash"):
+                     "inbreeding_dash", "known_dash", "parent_known_dash"):
             v = getattr(self, name)
             if not isinstance(v, (int, float)) or not math.isfinite(v) or v < 0:
                 problems.append(f"{name} must be a number >= 0, got {v!r}")
@@ -98,8 +107,9 @@ class MSIConfig:
                 problems.append("mk_difference_plus2 must be >= mk_difference_plus1")
             if self.inbreeding_dash < self.inbreeding_six:
                 problems.append("inbreeding_dash must be >= inbreeding_six")
-            if self.known_dash > 1:
-                problems.append("known_dash is a proportion (0..1)")
+            for name in ("known_dash", "parent_known_dash"):
+                if getattr(self, name) > 1:
+                    problems.append(f"{name} is a proportion (0..1)")
         if problems:
             raise InvalidInputError("invalid MSI configuration: " + "; ".join(problems),
                                     "fix the MSI configuration file (docs/msi.example.toml shows every setting)")
@@ -181,3 +191,66 @@ def msi_label(score: int) -> str:
     if not 1 <= s <= 6:
         raise ValueError(f"not an MSI score: {score!r}")
     return str(s)
+
+
+def parent_known_dash(scores: ArrayLike, male_known: ArrayLike, female_known: ArrayLike,
+                      config: MSIConfig = MSIConfig()) -> NDArray[np.int8]:
+    """*scores* with "-" wherever either parent's proportion known is under ``config.parent_known_dash``.
+
+    PMx's unknown-ancestry rule looks at each parent, not at the offspring: a pair
+    with a 44 %-known male is "-" whatever the female (a NaN proportion counts as
+    unknown).
+
+    Example:
+        >>> parent_known_dash([2, 2, 2], [0.44, 0.5, 1.0], [1.0, 0.5, 0.49]).tolist()
+        [0, 2, 0]
+    """
+    s, km, kf = np.broadcast_arrays(np.asarray(scores), np.asarray(male_known, dtype=np.float64),
+                                    np.asarray(female_known, dtype=np.float64))
+    low = ~(km >= config.parent_known_dash) | ~(kf >= config.parent_known_dash)
+    return np.where(low, DASH, s).astype(np.int8)
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.4g}%"
+
+
+def msi_rule(delta_gd: float, mk_difference: float, offspring_f: float, male_known: float,
+             female_known: float, config: MSIConfig = MSIConfig(), *, population_size: int | None = None,
+             male: str = "male", female: str = "female") -> str:
+    """Which rule set the MSI of one pair, in words (the first rule that decides, in the order of the scale).
+
+    Order: a parent under ``parent_known_dash`` ("male 1383 44% known < 50%"), offspring F
+    at ``inbreeding_dash`` or over, offspring % known under ``known_dash``, a NaN, offspring F
+    at ``inbreeding_six`` or over, else the ΔGD class with any MK-difference worsening.
+    *male* and *female* label the parents (e.g. "male 1383").
+
+    Example:
+        >>> msi_rule(0.03, 0.0, 0.0, 0.44, 1.0, male="male 1383")
+        'male 1383 44% known < 50%'
+        >>> msi_rule(0.03, 0.05, 0.0, 1.0, 1.0)
+        'delta-GD class 1 (N*dGD 0.03 >= 0.02), +1 for MK difference 0.05 >= 0.04'
+    """
+    c = config
+    low = [f"{who} {_pct(k)} known < {_pct(c.parent_known_dash)}"
+           for who, k in ((male, male_known), (female, female_known)) if not k >= c.parent_known_dash]
+    if low:
+        return "; ".join(low)
+    if offspring_f >= c.inbreeding_dash:
+        return f"offspring F {offspring_f:.4g} >= {c.inbreeding_dash:g}"
+    okn = 0.5 * (male_known + female_known)
+    if not okn >= c.known_dash:
+        return f"offspring {_pct(okn)} known < {_pct(c.known_dash)}"
+    g = delta_gd * population_size if population_size is not None else delta_gd
+    if not (math.isfinite(g) and math.isfinite(offspring_f)):
+        return "not computable (NaN)"
+    if offspring_f >= c.inbreeding_six:
+        return f"offspring F {offspring_f:.4g} >= {c.inbreeding_six:g}"
+    base = 1 + sum(g < cut for cut in c.gain_cuts)
+    text = (f"delta-GD class {base} (N*dGD {g:.3g} >= {c.gain_cuts[base - 1]:g})" if base <= 5
+            else f"delta-GD class 6 (N*dGD {g:.3g} < {c.gain_cuts[-1]:g})")
+    if mk_difference >= c.mk_difference_plus2:
+        text += f", +2 for MK difference {mk_difference:.4g} >= {c.mk_difference_plus2:g}"
+    elif mk_difference >= c.mk_difference_plus1:
+        text += f", +1 for MK difference {mk_difference:.4g} >= {c.mk_difference_plus1:g}"
+    return text

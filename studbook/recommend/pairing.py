@@ -206,7 +206,7 @@ def _eligible(table: PairTable, allow_dash: bool, fill: bool = False) -> NDArray
 
 def choose_pairs(K: ArrayLike, table: PairTable, *, strategy: str = "optimal",
                  max_pairs: int | None = None, allow_dash: bool = False,
-                 fill: bool = False) -> I64:
+                 fill: bool = False, eligible: ArrayLike | None = None) -> I64:
     """Choose breeding pairs: row indices into ``table``, each animal in at most one pair.
 
     See the module docstring for both strategies and for why only pairs with
@@ -227,6 +227,8 @@ def choose_pairs(K: ArrayLike, table: PairTable, *, strategy: str = "optimal",
         strategy: ``"optimal"`` or ``"dynamic-mk"``.
         max_pairs: At most this many pairs (None = no limit).
         allow_dash: Also consider pairs whose MSI is "-".
+        eligible: Per row, False leaves the pair out (husbandry constraints: MSI classes,
+            proven pairs, dependent dams, permits; see :mod:`studbook.recommend.husbandry`).
 
     Returns:
         ``int64`` row indices, sorted by decreasing ΔGD (``"optimal"``) or in
@@ -242,6 +244,8 @@ def choose_pairs(K: ArrayLike, table: PairTable, *, strategy: str = "optimal",
     if max_pairs is not None and max_pairs < 0:
         raise InvalidInputError(f"max_pairs must be >= 0, got {max_pairs}", "give a positive number of pairs, or none for no limit")
     ok = _eligible(table, allow_dash, fill)
+    if eligible is not None:
+        ok &= np.asarray(eligible, dtype=bool).ravel()
     if max_pairs == 0 or not ok.any():
         return np.zeros(0, dtype=np.int64)
     if strategy == "dynamic-mk":

@@ -18,8 +18,18 @@ HiGHS, gap 0):
 * each animal in at most one chosen pair; at most ``max_pairs`` pairs;
 * per site and sex with a capacity: ``occupancy now − leaving + arriving ≤
   capacity``; a site already *over* capacity for a sex receives no animal of that
-  sex (animals may still leave). Occupancy counts the members of L only (the
-  caller subtracts other animals from the capacity). ``None`` = unlimited.
+  sex (animals may still leave). Occupancy is ``occupancy`` (every animal present,
+  from the caller) or else the members of L. ``None`` = unlimited;
+* husbandry (:mod:`studbook.recommend.husbandry`): ``immobile`` animals never move;
+  ``partners`` restricts who may pair with whom (proven pairs, dams with dependent
+  young); ``allowed_msi`` the MSI classes; ``permits`` bans moves between two
+  regions/countries (the pair is left out) or adds km to them;
+* a pair whose move crosses regions needs ``ΔGD ≥ cross_region_min_gain``;
+* ``one_way``: never moves both ways between two regions — one binary ``y_ab`` per
+  ordered region pair with ``Σ x_ab ≤ |x_ab|·y_ab`` and ``y_ab + y_ba ≤ 1``.
+
+``gain_without_distance`` is the plan solved with weight 0, no cross-region threshold
+and no one-way rule, under the same husbandry constraints.
 
 Candidate pairs (for speed): pairs eligible for pairing (ΔGD > 0 and MSI ≠ "-"
 unless ``allow_dash``, exactly as :func:`~studbook.recommend.pairing.choose_pairs`)
@@ -40,13 +50,14 @@ Missing coordinates are never read as 0/0; :func:`sites_without_coordinates` nam
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from studbook.errors import InvalidInputError
+from studbook.recommend.husbandry import Permits, msi_allowed, partner_ok
 from studbook.recommend.pairing import PairTable, _check_k, _eligible, optimal_matching, population_gd_after
 
 EARTH_RADIUS_KM = 6371.0088
@@ -87,6 +98,7 @@ class Site:
     region: str | None = None
     capacity_males: int | None = None
     capacity_females: int | None = None
+    country: str | None = None
 
     @property
     def has_coordinates(self) -> bool:
@@ -136,6 +148,8 @@ class TransferPlan:
         traded: One sentence: what the distance weight traded.
         km_without_distance: Σ km of the moves of the plan solved with distance_weight = 0.
         moves_without_distance: Number of moves of that plan.
+        skipped_for_msi: Pairs that raise GD and pass every other rule but were left out for their MSI class.
+        cross_region_without_distance: Cross-region moves of the distance-free plan.
     """
 
     pairs: I64
@@ -149,6 +163,8 @@ class TransferPlan:
     traded: str
     km_without_distance: float = 0.0
     moves_without_distance: int = 0
+    skipped_for_msi: int = 0
+    cross_region_without_distance: int = 0
 
 
 def _site_arrays(sites: Sequence[Site]) -> tuple[FloatArray, FloatArray, list[str | None], FloatArray]:
@@ -182,8 +198,16 @@ def _candidates(table: PairTable, ok: NDArray[np.bool_], same: NDArray[np.bool_]
 
 def _solve(table: PairTable, cand: I64, same: NDArray[np.bool_], cost: FloatArray,
            location: I64, sex: NDArray[np.int8], cap: FloatArray, n: int,
-           weight: float, max_pairs: int | None) -> tuple[I64, NDArray[np.int8]]:
-    """Returns (chosen rows, direction: 0 none, 1 male moves, 2 female moves)."""
+           weight: float, max_pairs: int | None, *, now: FloatArray,
+           mobile: NDArray[np.bool_], cross_ok: NDArray[np.bool_], region: I64,
+           one_way: bool) -> tuple[I64, NDArray[np.int8]]:
+    """Returns (chosen rows, direction: 0 none, 1 male moves, 2 female moves).
+
+    *now*: animals present per (site, sex); *mobile*: per member of L, may move;
+    *cross_ok*: per table row, a move between its two sites' regions is allowed;
+    *region*: region index per site (-1 none); *one_way*: no two opposite flows
+    between two regions (a binary per ordered region pair, ``y_ab + y_ba ≤ 1``).
+    """
     from scipy.optimize import Bounds, LinearConstraint, milp
     from scipy.sparse import coo_matrix
 
@@ -215,10 +239,9 @@ def _solve(table: PairTable, cand: I64, same: NDArray[np.bool_], cost: FloatArra
     dest = np.where(v_dir == 1, location[f], location[m])
     src = location[mover]
     msex = sex[mover].astype(np.int64)
+    upper[(v_dir > 0) & ~mobile[mover]] = 0.0          # animals that stay where they are
+    upper[(v_dir > 0) & ~cross_ok[v_row]] = 0.0         # cross-region move below the threshold
     S = cap.shape[0]
-    now = np.zeros((S, 2))
-    valid = (location >= 0) & ((sex == 1) | (sex == 2))
-    np.add.at(now, (location[valid], sex[valid].astype(np.int64) - 1), 1.0)
     coef_r: list[int] = []
     coef_c: list[int] = []
     coef_v: list[float] = []
@@ -239,23 +262,47 @@ def _solve(table: PairTable, cand: I64, same: NDArray[np.bool_], cost: FloatArra
             coef_v += [1.0] * len(arr) + [-1.0] * len(dep)
             ub.append(float(cap[site, x] - now[site, x]))
             n_rows += 1
+    n_y = 0
+    if one_way:
+        ra, rb = region[src], region[dest]
+        flow = (v_dir > 0) & (ra >= 0) & (rb >= 0) & (ra != rb) & (upper > 0)
+        pairs = sorted({(int(a), int(b)) for a, b in zip(ra[flow], rb[flow])})
+        y_of = {p: nv + k for k, p in enumerate(pairs)}
+        n_y = len(pairs)
+        for (a, b), y in y_of.items():
+            xs = np.flatnonzero(flow & (ra == a) & (rb == b))
+            coef_r += [n_rows] * (len(xs) + 1)          # Σ x_ab − |x_ab|·y_ab ≤ 0
+            coef_c += xs.tolist() + [y]
+            coef_v += [1.0] * len(xs) + [-float(len(xs))]
+            ub.append(0.0)
+            n_rows += 1
+            if a < b and (b, a) in y_of:                  # y_ab + y_ba ≤ 1
+                coef_r += [n_rows, n_rows]
+                coef_c += [y, y_of[(b, a)]]
+                coef_v += [1.0, 1.0]
+                ub.append(1.0)
+                n_rows += 1
     rr = np.concatenate(r_i + [np.asarray(coef_r, dtype=np.int64)])
     cc = np.concatenate(c_i + [np.asarray(coef_c, dtype=np.int64)])
     vv = np.concatenate([np.ones(sum(len(a) for a in c_i)), np.asarray(coef_v)])
-    A = coo_matrix((vv, (rr, cc)), shape=(n_rows, nv)).tocsr()
-    res = milp(-c, constraints=LinearConstraint(A, -np.inf, np.asarray(ub)),
-               integrality=np.ones(nv), bounds=Bounds(0, upper),
+    A = coo_matrix((vv, (rr, cc)), shape=(n_rows, nv + n_y)).tocsr()
+    res = milp(-np.concatenate([c, np.zeros(n_y)]), constraints=LinearConstraint(A, -np.inf, np.asarray(ub)),
+               integrality=np.ones(nv + n_y), bounds=Bounds(0, np.concatenate([upper, np.ones(n_y)])),
                options={"mip_rel_gap": 0.0})
     if res.x is None:  # pragma: no cover - x = 0 is always feasible
         raise RuntimeError(f"transfer MILP failed: {res.message}")
-    chosen = np.asarray(res.x) > 0.5
+    chosen = np.asarray(res.x)[:nv] > 0.5
     return v_row[chosen], v_dir[chosen]
 
 
 def plan_transfers(K: ArrayLike, table: PairTable, location: ArrayLike, sex: ArrayLike,
                    sites: Sequence[Site], *, distance_weight: float = 0.0,
                    cross_region_km: float = 3000.0, max_pairs: int | None = None,
-                   allow_dash: bool = False) -> TransferPlan:
+                   allow_dash: bool = False, allowed_msi: Collection[int] | None = None,
+                   occupancy: ArrayLike | None = None, immobile: ArrayLike | None = None,
+                   partners: Mapping[int, Collection[int]] | None = None,
+                   permits: Permits | None = None, cross_region_min_gain: float = 0.0,
+                   one_way: bool = False) -> TransferPlan:
     """Choose pairs and move directions jointly (module docstring for the model).
 
     Args:
@@ -267,7 +314,17 @@ def plan_transfers(K: ArrayLike, table: PairTable, location: ArrayLike, sex: Arr
         distance_weight: ΔGD per 1000 km of move cost (≥ 0).
         cross_region_km: Surcharge (km) for a move between regions.
         max_pairs: At most this many pairs.
-        allow_dash: Also consider MSI "-" pairs.
+        allow_dash: Also consider MSI "-" pairs (when ``allowed_msi`` is None).
+        allowed_msi: MSI classes a chosen pair may have (None: all but "-" unless ``allow_dash``).
+        occupancy: Animals present per site and sex, shape (S, 2) (males, females), for the
+            capacity rows; None = the members of L with a location.
+        immobile: Per member of L, True = never moved (dependent dams and young, proven pairs).
+        partners: Position -> the only positions it may be paired with (empty = none);
+            see :func:`~studbook.recommend.husbandry.partner_rules`.
+        permits: Bans (pair left out when it needs a move between them) and extra km.
+        cross_region_min_gain: A pair needing a move between two regions is a candidate only
+            when its ΔGD is at least this (absolute ΔGD).
+        one_way: No two opposite flows between the same two regions.
 
     Raises:
         InvalidInputError: negative weight, surcharge or max_pairs.
@@ -287,6 +344,13 @@ def plan_transfers(K: ArrayLike, table: PairTable, location: ArrayLike, sex: Arr
     if len(loc) and loc.max() >= len(sites):
         raise ValueError(f"location refers to site {loc.max()} but only {len(sites)} sites given")
     lat, lon, reg, cap = _site_arrays(sites)
+    if occupancy is None:
+        now = np.zeros((len(sites), 2))
+        valid = (loc >= 0) & ((sx == 1) | (sx == 2))
+        np.add.at(now, (loc[valid], sx[valid].astype(np.int64) - 1), 1.0)
+    else:
+        now = np.asarray(occupancy, dtype=np.float64).reshape(len(sites), 2)
+    mobile = np.ones(n, dtype=bool) if immobile is None else ~np.asarray(immobile, dtype=bool).ravel()
     lm, lf = loc[table.male], loc[table.female]
     known = (lm >= 0) & (lf >= 0)
     lm0, lf0 = np.where(known, lm, 0), np.where(known, lf, 0)
@@ -297,12 +361,40 @@ def plan_transfers(K: ArrayLike, table: PairTable, location: ArrayLike, sex: Arr
     cross = known & (rm != "") & (rf != "") & (rm != rf)
     same = known & (lm == lf)
     km = np.where(same, 0.0, km)
-    cost = km + np.where(cross, cross_region_km, 0.0)
-    ok = _eligible(table, allow_dash) & known & np.isfinite(cost)
+    extra = np.zeros(len(table))
+    if permits:
+        codes = [(s.region, s.country) for s in sites]
+        E = np.zeros((len(sites), len(sites)))                # extra km per pair of sites
+        held = sorted({int(k) for k in loc.tolist() if k >= 0})
+        for a in held:
+            for b in held:
+                if a != b:
+                    e = permits.between(codes[a], codes[b])
+                    E[a, b] = np.nan if e is None else e      # NaN: banned, left out below
+        extra = np.where(known, E[lm0, lf0], 0.0)
+    cost = km + np.where(cross, cross_region_km, 0.0) + extra
+    if allowed_msi is None:
+        ok = _eligible(table, allow_dash)
+        msi_ok = np.ones(len(table), dtype=bool)
+    else:
+        ok = _eligible(table, True)
+        msi_ok = msi_allowed(table.msi, allowed_msi)
+    ok &= known & np.isfinite(cost)
+    if partners:
+        ok &= partner_ok(table.male, table.female, partners)
+    skipped = int(np.sum(ok & ~msi_ok))
+    ok &= msi_ok
+    cross_ok = ~cross | (table.delta_gd >= cross_region_min_gain)
+    region_names = sorted({r for r in reg if r})
+    region = np.array([region_names.index(r) if r else -1 for r in reg], dtype=np.int64)
     cand = _candidates(table, ok, same, cost, max_pairs)
-    rows, dirs = _solve(table, cand, same, cost, loc, sx, cap, n, float(distance_weight), max_pairs)
-    if distance_weight > 0:
-        rows0, dirs0 = _solve(table, cand, same, cost, loc, sx, cap, n, 0.0, max_pairs)
+    free = np.ones(len(table), dtype=bool)
+    common = {"now": now, "mobile": mobile, "region": region}
+    rows, dirs = _solve(table, cand, same, cost, loc, sx, cap, n, float(distance_weight), max_pairs,
+                        cross_ok=cross_ok, one_way=one_way, **common)
+    if distance_weight > 0 or cross_region_min_gain > 0 or one_way:
+        rows0, dirs0 = _solve(table, cand, same, cost, loc, sx, cap, n, 0.0, max_pairs,
+                              cross_ok=free, one_way=False, **common)
     else:
         rows0, dirs0 = rows, dirs
     order = np.argsort(-table.delta_gd[rows], kind="stable")
@@ -321,6 +413,7 @@ def plan_transfers(K: ArrayLike, table: PairTable, location: ArrayLike, sex: Arr
     n_cross = sum(mv.cross_region for mv in moves)
     mv0 = dirs0 > 0
     km0 = float(km[rows0[mv0]].sum())
+    cross0 = int(cross[rows0[mv0]].sum())
     gd_now = population_gd_after(Ka, [])
     pairs = [(int(table.male[r]), int(table.female[r])) for r in rows.tolist()]
     gd_after = population_gd_after(Ka, pairs)
@@ -338,7 +431,8 @@ def plan_transfers(K: ArrayLike, table: PairTable, location: ArrayLike, sex: Arr
     return TransferPlan(pairs=rows.astype(np.int64), moves=tuple(moves), gain=gain,
                         gain_without_distance=gain0, total_km=total_km,
                         cross_region_moves=int(n_cross), gd_now=gd_now, gd_after=gd_after,
-                        traded=traded, km_without_distance=km0, moves_without_distance=int(mv0.sum()))
+                        traded=traded, km_without_distance=km0, moves_without_distance=int(mv0.sum()),
+                        skipped_for_msi=skipped, cross_region_without_distance=cross0)
 
 
 def holdings_mean_kinship(K: ArrayLike, location: ArrayLike, n_sites: int) -> FloatArray:

@@ -181,19 +181,29 @@ def run_gene_drop(loaded: LoadedPedigree, iterations: int, seed: int | None,
 
 
 def gene_drop_summary(loaded: LoadedPedigree, res: Any, seed: int | None) -> dict[str, Any]:
+    """Gene-drop results, the PMx-comparable FGE first.
+
+    ``founder_genome_equivalents_from_gd`` = 1/(2(1 - GD_drop)) is the FGE PMx reports
+    (it equals the MK-based FGE up to simulation error); its SE is the delta method,
+    SE(GD) / (2(1 - GD)^2). ``founder_genome_equivalents_allele_retention`` =
+    1/Σ(p_f²/r_f) (Lacy 1989) ignores unequal frequencies of a founder's two alleles
+    among its descendants, so it is larger and not comparable with PMx's FGE.
+    """
     from ..genetics import population_summary
 
     s = population_summary(loaded.pedigree)
+    gd, gd_se = res.gene_diversity, res.gene_diversity_se
+    fge_gd = 1 / (2 * (1 - gd)) if gd < 1 else None
+    fge_gd_se = gd_se / (2 * (1 - gd) ** 2) if gd < 1 and gd_se == gd_se else None
     return {
         "iterations": res.iterations, "seed": seed, "n_living": int(len(res.living)),
-        "gene_diversity": _num(res.gene_diversity), "gene_diversity_se": _num(res.gene_diversity_se),
-        "gene_diversity_from_mk": _num(s.gene_diversity),
-        "founder_genome_equivalents": _num(res.fge), "founder_genome_equivalents_se": _num(res.fge_se),
-        # 1/(2(1 - GD)) from the simulated GD: comparable with the MK-based FGE of `genetics summary`.
-        # The retention formula above (Lacy 1989) ignores unequal frequencies of a founder's two
-        # alleles among its descendants, so it is larger.
-        "founder_genome_equivalents_from_gd": _num(1 / (2 * (1 - res.gene_diversity))) if res.gene_diversity < 1 else None,
+        "founder_genome_equivalents_from_gd": _num(fge_gd) if fge_gd is not None else None,
+        "founder_genome_equivalents_from_gd_se": _num(fge_gd_se) if fge_gd_se is not None else None,
         "founder_genome_equivalents_from_mk": _num(s.founder_genome_equivalents),
+        "gene_diversity": _num(gd), "gene_diversity_se": _num(gd_se),
+        "gene_diversity_from_mk": _num(s.gene_diversity),
+        "founder_genome_equivalents_allele_retention": _num(res.fge),
+        "founder_genome_equivalents_allele_retention_se": _num(res.fge_se),
         "founder_alleles_surviving": _num(res.alleles_surviving),
         "founder_alleles_surviving_se": _num(res.alleles_surviving_se),
         "genome_uniqueness_threshold": res.threshold,

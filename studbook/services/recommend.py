@@ -45,6 +45,11 @@ class Population:
     why_not: dict[str, list[str]] = field(default_factory=dict)
     captive: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))  # held in captivity (not wild)
     no_coordinates: list[str] = field(default_factory=list)  # institutions holding members of L, without coordinates
+    # husbandry facts of the whole book on the reference day (excluded animals included)
+    present: list[Any] = field(default_factory=list)       # recommend.husbandry.Present: alive, captive, placed
+    births: list[Any] = field(default_factory=list)        # recommend.husbandry.Birth: every offspring with known parents
+    day: date | None = None                                # the reference day
+    dependence_months: float | None = None
 
     @property
     def captive_location(self) -> np.ndarray:
@@ -97,7 +102,8 @@ def build_population(session: Session, *, relax: tuple[str, ...] = (), as_of: st
     K = kinship_matrix(ped, L)
     sp = species_params(session)
     insts = list(session.scalars(select(Institution).order_by(Institution.code)))
-    sites = [Site(i.code, i.latitude, i.longitude, i.region, i.capacity_males, i.capacity_females) for i in insts]
+    sites = [Site(i.code, i.latitude, i.longitude, i.region, i.capacity_males, i.capacity_females, i.country)
+             for i in insts]
     site_of = {s.code: k for k, s in enumerate(sites)}
     sex = np.array([{"M": 1, "F": 2}.get(loaded.info[s].sex, 0) for s in ids], dtype=np.int8)
     ages = [age_years(loaded.info[s].birth_date, loaded.day) for s in ids]
@@ -133,8 +139,30 @@ def build_population(session: Session, *, relax: tuple[str, ...] = (), as_of: st
             why[sid] = reasons
     F = inbreeding(ped)[L]
     known = percent_known(ped)[L]
+    present, births = _husbandry_facts(loaded)
     return Population(loaded, L, ids, K, K.mean(axis=1), known, F, sex, ages, location, sites, breeder, why,
-                      captive, no_coordinates)
+                      captive, no_coordinates, present, births, loaded.day or date.today(), sp.dependence_months)
+
+
+def _husbandry_facts(loaded: LoadedPedigree) -> tuple[list[Any], list[Any]]:
+    """Every animal alive in captivity at an institution on the day (any flag, any age), and every
+    birth with its known sire and dam (an ID parent; UNK, WILD and MULT parents are None)."""
+    from ..recommend.husbandry import Birth, Present
+
+    present = [Present(sid, inf.sex if inf.sex in ("M", "F") else "U", inf.location)
+               for sid, inf in loaded.info.items() if inf.alive and not inf.in_wild and inf.location]
+    ped = loaded.pedigree
+    births = []
+    for k, sid in enumerate(ped.ids):
+        inf = loaded.info.get(sid)
+        if inf is None:
+            continue
+        s, d = int(ped.sire[k]), int(ped.dam[k])
+        sire = ped.ids[s] if s >= 0 and ped.ids[s] in loaded.info else None
+        dam = ped.ids[d] if d >= 0 and ped.ids[d] in loaded.info else None
+        if sire or dam:
+            births.append(Birth(sid, sire, dam, inf.birth_date))
+    return present, births
 
 
 def load_msi_config(path: str | None) -> Any:
@@ -162,7 +190,15 @@ def load_msi_config(path: str | None) -> Any:
 
 
 def pair_table(pop: Population, config: Any) -> Any:
-    from ..recommend.pairing import evaluate_pairs
+    """Every eligible male x female pair, MSI with PMx's per-parent unknown-ancestry rule.
+
+    Returns a :class:`~studbook.recommend.pairing.PairTable` that also carries the
+    ``config`` it was scored with (``pair_rows`` explains each MSI with it).
+    """
+    from dataclasses import dataclass, fields
+
+    from ..recommend.msi import MSIConfig, parent_known_dash
+    from ..recommend.pairing import PairTable, evaluate_pairs
 
     males = np.flatnonzero(pop.breeder & (pop.sex == 1))
     females = np.flatnonzero(pop.breeder & (pop.sex == 2))
@@ -171,33 +207,66 @@ def pair_table(pop: Population, config: Any) -> Any:
             f"no eligible pairs: {len(males)} eligible male(s) and {len(females)} eligible female(s)",
             "check ages and flags, or relax exclusions with --relax age|do-not-breed|contracepted",
         )
-    return evaluate_pairs(pop.K, males, females, pop.known, config)
+    t = evaluate_pairs(pop.K, males, females, pop.known, config)
+
+    @dataclass(frozen=True)
+    class ScoredPairTable(PairTable):
+        config: MSIConfig = MSIConfig()  # noqa: RUF009 - frozen dataclass, safe as a default
+
+    kw = {f.name: getattr(t, f.name) for f in fields(t)}
+    kw["msi"] = parent_known_dash(t.msi, pop.known[t.male], pop.known[t.female], config)
+    return ScoredPairTable(**kw, config=config)
+
+
+def _noise_to_zero(x: float) -> float:
+    """Kinship and F are >= 0 by definition: |x| < 5e-13 is float round-off (-1.1e-16), reported as 0.0."""
+    return 0.0 if abs(x) < 5e-13 else x
 
 
 def _num(x: float) -> float | None:
     return None if x is None or (isinstance(x, float) and math.isnan(x)) else float(x)
 
 
-def pair_rows(pop: Population, table: Any, rows: Any = None) -> list[dict[str, Any]]:
-    from ..recommend.msi import msi_label
+def pair_rows(pop: Population, table: Any, rows: Any = None, *, rank: bool = False) -> list[dict[str, Any]]:
+    """One dict per pair of *table* (all, or the row indices *rows*), with the rule that set its MSI.
 
-    sel = range(len(table)) if rows is None else rows
+    ``rank=True`` sorts them best first (MSI 1..6, then "-"; within an MSI the larger ΔGD first;
+    then by IDs) and numbers them from 1 in a ``rank`` key.
+    """
+    from ..recommend.msi import DASH, MSIConfig, msi_label, msi_rule
+
+    config = getattr(table, "config", None) or MSIConfig()
+    n = len(pop.ids)
+    sel = list(range(len(table))) if rows is None else [int(r) for r in rows]
+    if rank:
+        sev = np.where(table.msi == DASH, 7, table.msi).astype(np.int64)
+        dgd = np.nan_to_num(np.asarray(table.delta_gd, dtype=np.float64), nan=-np.inf)
+        sel.sort(key=lambda r: (int(sev[r]), -float(dgd[r]), pop.ids[int(table.male[r])],
+                                pop.ids[int(table.female[r])]))
     out = []
-    for r in sel:
+    for k, r in enumerate(sel, start=1):
         m, f = int(table.male[r]), int(table.female[r])
-        out.append({
-            "male": pop.ids[m], "female": pop.ids[f], "kinship": float(table.kinship[r]),
-            "offspring_F": float(table.kinship[r]), "delta_gd": float(table.delta_gd[r]),
+        phi = _noise_to_zero(float(table.kinship[r]))
+        row: dict[str, Any] = {"rank": k} if rank else {}
+        row.update({
+            "male": pop.ids[m], "female": pop.ids[f], "kinship": phi,
+            "offspring_F": phi, "delta_gd": float(table.delta_gd[r]),
             "mk_difference": float(table.mk_difference[r]), "offspring_percent_known":
                 round(100 * float(table.offspring_known[r]), 2), "msi": msi_label(int(table.msi[r])),
+            "msi_rule": msi_rule(float(table.delta_gd[r]), float(table.mk_difference[r]), phi,
+                                 float(pop.known[m]), float(pop.known[f]), config, population_size=n,
+                                 male=f"male {pop.ids[m]}", female=f"female {pop.ids[f]}"),
+            "male_percent_known": round(100 * float(pop.known[m]), 2),
+            "female_percent_known": round(100 * float(pop.known[f]), 2),
             "male_institution": pop.site_code(m), "female_institution": pop.site_code(f),
         })
+        out.append(row)
     return out
 
 
 def evaluate_one(pop: Population, male: str, female: str, config: Any) -> dict[str, Any]:
     """Everything about one prospective pair, with the reasons behind its MSI."""
-    from ..recommend.msi import msi_label
+    from ..recommend.msi import msi_label, msi_rule, parent_known_dash
     from ..recommend.pairing import evaluate_pairs
     from ..recommend.transfers import site_km
 
@@ -208,15 +277,22 @@ def evaluate_one(pop: Population, male: str, female: str, config: Any) -> dict[s
         raise InvalidInputError(f"animal {female} is not a female", "give the male first, then the female")
     t = evaluate_pairs(pop.K, np.array([m]), np.array([f]), pop.known, config)
     n = len(pop.ids)
+    msi = parent_known_dash(t.msi, pop.known[m], pop.known[f], config)
+    phi = _noise_to_zero(float(t.kinship[0]))
     gd = 1 - float(pop.mk.mean())
     out: dict[str, Any] = {
         "male": male, "female": female,
         "male_mean_kinship": float(pop.mk[m]), "female_mean_kinship": float(pop.mk[f]),
-        "kinship": float(t.kinship[0]), "offspring_F": float(t.kinship[0]),
+        "male_percent_known": round(100 * float(pop.known[m]), 2),
+        "female_percent_known": round(100 * float(pop.known[f]), 2),
+        "kinship": phi, "offspring_F": phi,
         "delta_gd": float(t.delta_gd[0]), "gene_diversity_now": gd, "population_size": n,
         "mk_difference": float(t.mk_difference[0]),
         "offspring_percent_known": round(100 * float(t.offspring_known[0]), 2),
-        "msi": msi_label(int(t.msi[0])),
+        "msi": msi_label(int(msi[0])),
+        "msi_rule": msi_rule(float(t.delta_gd[0]), float(t.mk_difference[0]), phi, float(pop.known[m]),
+                             float(pop.known[f]), config, population_size=n, male=f"male {male}",
+                             female=f"female {female}"),
         "male_institution": pop.site_code(m), "female_institution": pop.site_code(f),
         "male_eligible": bool(pop.breeder[m]), "female_eligible": bool(pop.breeder[f]),
         "male_not_eligible_because": pop.why_not.get(male, []),
@@ -234,9 +310,106 @@ def evaluate_one(pop: Population, male: str, female: str, config: Any) -> dict[s
     return out
 
 
-def _move_for(pop: Population, m: int, f: int) -> tuple[str, float | None, bool]:
-    """Which animal of a pair moves (plain pair list): the male goes to the female, unless only the
-    other direction has room. Returns (description, km or None without coordinates, cross_region)."""
+DEFAULT_DISTANCE_WEIGHT = 0.1
+"""Default ``--distance-weight``: 1000 km of moves cost 0.1 x the mean pair gain (docs/decisions.md)."""
+DEFAULT_CROSS_REGION_MIN_GAIN = 1.0
+"""Default ``--cross-region-min-gain``: a pair needing a move between regions must gain at least the mean pair gain."""
+DEFAULT_PROVEN_YEARS = 3.0
+"""Default ``--proven-years``: a shared birth in the last 3 years makes a proven pair."""
+
+
+@dataclass
+class Husbandry:
+    """The husbandry constraints of a plan, as positions in L, plus what the plan reports."""
+
+    occupancy: np.ndarray                       # (S, 2) animals present per site: males, females
+    immobile: np.ndarray                        # per member of L: never moved
+    partners: dict[int, frozenset[int]]         # position -> the only positions it may pair with
+    proven: list[tuple[str, str]]               # proven pairs kept together (sire, dam)
+    dependent_dams: list[str]
+    dependent_young: list[str]
+    allowed_msi: frozenset[int]
+    permits: Any                                # recommend.husbandry.Permits
+
+
+def load_permits(block: tuple[str, ...] | list[str] = (), path: str | None = None) -> Any:
+    """``--block A:B`` values and ``--permits FILE.toml|.json`` -> :class:`~studbook.recommend.husbandry.Permits`."""
+    from ..recommend.husbandry import permits_from
+
+    data = None
+    if path:
+        p = Path(path)
+        try:
+            text = p.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise InvalidInputError(f"cannot read the permits file {path}: {exc.strerror}",
+                                    "give a TOML or JSON file with [[permit]] entries") from None
+        try:
+            if p.suffix.lower() == ".json":
+                data = json.loads(text)
+            else:
+                import tomllib
+
+                data = tomllib.loads(text)
+        except ValueError as exc:
+            raise InvalidInputError(f"the permits file {path} is not valid: {exc}", "check its syntax") from None
+        if not isinstance(data, dict):
+            raise InvalidInputError(f"the permits file {path} is not a table", "give [[permit]] entries")
+    return permits_from(tuple(block), data)
+
+
+def husbandry(pop: Population, *, proven_years: float = DEFAULT_PROVEN_YEARS, break_proven_pairs: bool = False,
+              allow_msi: tuple[str, ...] | list[str] = (), allow_dash: bool = False, permits: Any = None,
+              dependence_months: float | None = None) -> Husbandry:
+    """Gather the husbandry constraints of the book on the population's day (docs/decisions.md,
+    "Transfer plans a coordinator would sign"). *dependence_months* None: the species' value."""
+    from ..recommend.husbandry import (
+        DASH,
+        Permits,
+        dependence,
+        occupancy,
+        parse_msi_classes,
+        partner_rules,
+        proven_pairs,
+    )
+
+    if proven_years < 0:
+        raise InvalidInputError(f"--proven-years {proven_years} is negative", "e.g. 3; --break-proven-pairs to ignore them")
+    day = pop.day or date.today()
+    allowed = parse_msi_classes(allow_msi)
+    if allow_dash:
+        allowed = allowed | {DASH}
+    site_idx = {st.code: k for k, st in enumerate(pop.sites)}
+    occ = np.zeros((len(pop.sites), 2))
+    for (code, sx), cnt in occupancy(pop.present).items():
+        if code in site_idx and sx in ("M", "F"):
+            occ[site_idx[code], 0 if sx == "M" else 1] += cnt
+    proven = [] if break_proven_pairs else proven_pairs(pop.births, pop.present, day, proven_years)
+    if dependence_months is not None and dependence_months < 0:
+        raise InvalidInputError(f"--dependence-months {dependence_months} is negative", "0 turns the constraint off")
+    months = pop.dependence_months if dependence_months is None else dependence_months
+    dep = dependence(pop.births, pop.present, day, months)
+    site_of = {p.id: p.site for p in pop.present}
+    rules = partner_rules(proven, dep, site_of)
+    pos = {sid: k for k, sid in enumerate(pop.ids)}
+    partners = {pos[a]: frozenset(pos[b] for b in allowed_ids if b in pos)
+                for a, allowed_ids in rules.items() if a in pos}
+    stay = set(dep.young) | set(dep.dams) | {x for pr in proven for x in pr}
+    immobile = np.array([sid in stay for sid in pop.ids], dtype=bool)
+    return Husbandry(occ, immobile, partners, proven, sorted(dep.dams), sorted(dep.young), allowed,
+                     permits if permits is not None else Permits())
+
+
+def _msi_text(allowed: frozenset[int]) -> str:
+    from ..recommend.msi import msi_label
+
+    return ",".join(sorted(msi_label(int(x)) for x in allowed))
+
+
+def _move_for(pop: Population, m: int, f: int, hb: Husbandry) -> tuple[str, float | None, bool]:
+    """Which animal of a pair moves (plain pair list): the male goes to the female, unless he must stay
+    (proven pair, dependent young) or only the other direction has room. Returns (description, km or
+    None without coordinates, cross_region)."""
     from ..recommend.transfers import site_km
 
     loc = pop.captive_location
@@ -247,24 +420,50 @@ def _move_for(pop: Population, m: int, f: int) -> tuple[str, float | None, bool]
     dist = site_km(a, b)
     km = None if dist is None else round(dist, 1)
     cross = (a.region or "") != (b.region or "")
-    males_at_f = int(np.sum((loc == sf) & (pop.sex == 1)))
-    if b.capacity_males is not None and males_at_f >= b.capacity_males:
+    full = b.capacity_males is not None and hb.occupancy[sf, 0] >= b.capacity_males
+    if hb.immobile[m] or (full and not hb.immobile[f]):
         return f"female {pop.ids[f]} {b.code} -> {a.code}", km, cross
     return f"male {pop.ids[m]} {a.code} -> {b.code}", km, cross
 
 
+def _pairs_mask(pop: Population, table: Any, hb: Husbandry) -> tuple[np.ndarray, np.ndarray]:
+    """(eligible rows, rows skipped only for their MSI class) for a plain pair list."""
+    from ..recommend.husbandry import msi_allowed, partner_ok
+    from ..recommend.pairing import _eligible
+
+    loc = pop.captive_location
+    lm, lf = loc[table.male], loc[table.female]
+    ok = _eligible(table, True) & partner_ok(table.male, table.female, hb.partners)
+    apart = (lm >= 0) & (lf >= 0) & (lm != lf)
+    ok &= ~(apart & hb.immobile[table.male] & hb.immobile[table.female])   # nobody may move
+    if hb.permits:
+        codes = [(st.region, st.country) for st in pop.sites]
+        rows = np.flatnonzero(ok & apart)
+        for a, b in {(int(x), int(y)) for x, y in zip(lm[rows], lf[rows])}:   # once per pair of sites
+            if hb.permits.between(codes[a], codes[b]) is None:
+                ok[rows[(lm[rows] == a) & (lf[rows] == b)]] = False
+    msi_ok = msi_allowed(table.msi, hb.allowed_msi)
+    return ok & msi_ok, ok & ~msi_ok
+
+
 def recommend_pairs(pop: Population, table: Any, *, strategy: str, max_pairs: int | None,
-                    allow_dash: bool) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+                    allow_dash: bool, allow_msi: tuple[str, ...] | list[str] = (),
+                    proven_years: float = DEFAULT_PROVEN_YEARS, break_proven_pairs: bool = False,
+                    permits: Any = None, dependence_months: float | None = None,
+                    ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     from ..recommend.pairing import choose_pairs, population_gd_after
 
     if strategy not in ("optimal", "dynamic-mk"):
         raise InvalidInputError(f"--strategy {strategy!r} is unknown", "use optimal or dynamic-mk")
     if max_pairs is not None and max_pairs < 1:
         raise InvalidInputError(f"--max-pairs {max_pairs} must be at least 1", "or leave it out for no limit")
-    chosen = choose_pairs(pop.K, table, strategy=strategy, max_pairs=max_pairs, allow_dash=allow_dash)
+    hb = husbandry(pop, proven_years=proven_years, break_proven_pairs=break_proven_pairs, allow_msi=allow_msi,
+                   allow_dash=allow_dash, permits=permits, dependence_months=dependence_months)
+    ok, skipped = _pairs_mask(pop, table, hb)
+    chosen = choose_pairs(pop.K, table, strategy=strategy, max_pairs=max_pairs, allow_dash=True, eligible=ok)
     rows = pair_rows(pop, table, chosen)
     for row, r in zip(rows, chosen):
-        move, km, cross = _move_for(pop, int(table.male[r]), int(table.female[r]))
+        move, km, cross = _move_for(pop, int(table.male[r]), int(table.female[r]), hb)
         row.update(distance_km=km, cross_region=cross, move=move)
     pairs = [(int(table.male[r]), int(table.female[r])) for r in chosen]
     gd_now = 1 - float(pop.mk.mean())
@@ -273,25 +472,49 @@ def recommend_pairs(pop: Population, table: Any, *, strategy: str, max_pairs: in
         "eligible_females": int(np.sum(pop.breeder & (pop.sex == 2))), "gene_diversity_now": gd_now,
         "gene_diversity_after_births": float(population_gd_after(pop.K, pairs)) if pairs else gd_now,
         "sum_delta_gd": float(sum(r["delta_gd"] for r in rows)),
+        "allowed_msi": _msi_text(hb.allowed_msi),
+        "skipped_for_msi": int(np.sum(skipped & (table.delta_gd > 0))),
+        "proven_pairs_kept": len(hb.proven), "dependent_dams": len(hb.dependent_dams),
     }
     return rows, summary
 
 
-def recommend_transfers(pop: Population, table: Any, *, distance_weight: float, cross_region_km: float,
-                        max_pairs: int | None, allow_dash: bool) -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, Any]]:
-    """The breeding-and-transfer plan: (moves, pairs, totals)."""
+def recommend_transfers(pop: Population, table: Any, *, distance_weight: float = DEFAULT_DISTANCE_WEIGHT,
+                        cross_region_km: float = 0.0, max_pairs: int | None = None, allow_dash: bool = False,
+                        allow_msi: tuple[str, ...] | list[str] = (), proven_years: float = DEFAULT_PROVEN_YEARS,
+                        break_proven_pairs: bool = False,
+                        cross_region_min_gain: float = DEFAULT_CROSS_REGION_MIN_GAIN,
+                        allow_opposite_flows: bool = False, permits: Any = None,
+                        dependence_months: float | None = None,
+                        ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, Any]]:
+    """The breeding-and-transfer plan: (moves, pairs, totals).
+
+    Defaults follow practice (docs/decisions.md, "Transfer plans a coordinator would sign"):
+    a distance weight of 0.1, cross-region moves only for pairs gaining at least the mean
+    pair gain, no opposite flows between two regions, proven pairs kept, dams with
+    dependent young neither moved nor re-paired, capacity counting every animal present,
+    and no pair with MSI 5, 6 or "-".
+    """
     from ..recommend.pairing import choose_pairs
     from ..recommend.transfers import plan_transfers
 
     if distance_weight < 0:
         raise InvalidInputError(f"--distance-weight {distance_weight} is negative", "0 means genetics only")
+    if cross_region_min_gain < 0:
+        raise InvalidInputError(f"--cross-region-min-gain {cross_region_min_gain} is negative",
+                                "0 allows every cross-region move; the default 1 asks for a pair's mean gain")
+    hb = husbandry(pop, proven_years=proven_years, break_proven_pairs=break_proven_pairs, allow_msi=allow_msi,
+                   allow_dash=allow_dash, permits=permits, dependence_months=dependence_months)
     # The user's weight is relative: a 1000 km move costs `distance_weight` times the mean
-    # gain (ΔGD) of a pair of the genetically optimal plan, whatever the population size.
-    best = choose_pairs(pop.K, table, strategy="optimal", max_pairs=max_pairs, allow_dash=allow_dash)
+    # gain (ΔGD) of a pair of the genetically optimal plan (under the same husbandry rules).
+    ok, _ = _pairs_mask(pop, table, hb)
+    best = choose_pairs(pop.K, table, strategy="optimal", max_pairs=max_pairs, allow_dash=True, eligible=ok)
     unit = float(np.mean(table.delta_gd[best])) if len(best) else 0.0
     # Only captive animals move: the animals in the wild are left out of the holdings (location -1).
     plan = plan_transfers(pop.K, table, pop.captive_location, pop.sex, pop.sites, distance_weight=distance_weight * unit,
-                          cross_region_km=cross_region_km, max_pairs=max_pairs, allow_dash=allow_dash)
+                          cross_region_km=cross_region_km, max_pairs=max_pairs, allowed_msi=hb.allowed_msi,
+                          occupancy=hb.occupancy, immobile=hb.immobile, partners=hb.partners, permits=hb.permits,
+                          cross_region_min_gain=cross_region_min_gain * unit, one_way=not allow_opposite_flows)
     pair_info = pair_rows(pop, table, plan.pairs)
     info_of = dict(zip(plan.pairs.tolist(), pair_info))
     moves = []
@@ -311,12 +534,19 @@ def recommend_transfers(pop: Population, table: Any, *, distance_weight: float, 
         move = move_of.get(row["male"]) or move_of.get(row["female"])
         row["move"] = f"{move['animal']} {move['from']} -> {move['to']}" if move else ""
         row["distance_km"] = move["distance_km"] if move else 0.0
+    g0 = float(plan.gain_without_distance)
     totals = {
         "pairs": len(pair_info), "transfers": len(moves), "total_km": round(float(plan.total_km), 1),
         "cross_region_moves": int(plan.cross_region_moves), "gain_sum_delta_gd": float(plan.gain),
-        "gain_without_distance": float(plan.gain_without_distance),
+        "gain_without_distance": g0,
+        "gain_kept_percent": round(100.0 * float(plan.gain) / g0, 1) if g0 > 0 else 100.0,
         "gene_diversity_now": float(plan.gd_now), "gene_diversity_after_births": float(plan.gd_after),
         "distance_weight": distance_weight, "mean_pair_gain": unit, "cross_region_km": cross_region_km,
+        "cross_region_min_gain": cross_region_min_gain, "opposite_flows_allowed": allow_opposite_flows,
+        "allowed_msi": _msi_text(hb.allowed_msi), "skipped_for_msi": int(plan.skipped_for_msi),
+        "proven_pairs_kept": len(hb.proven), "proven_years": None if break_proven_pairs else proven_years,
+        "dependent_dams": len(hb.dependent_dams), "dependent_young": len(hb.dependent_young),
+        "permit_rules": len(hb.permits.rules),
         "traded": _traded(plan, distance_weight, unit),
     }
     return moves, pair_info, totals
@@ -360,79 +590,3 @@ def holdings_kinship_rows(pop: Population) -> list[dict[str, Any]]:
                          "distance_km": None if km is None else round(km, 1)})
     rows.sort(key=lambda r: (r["mean_kinship"], r["institution_1"], r["institution_2"]))
     return rows
-
-
-def parse_sex_ratio(text: str | None) -> tuple[int, int] | None:
-    if not text:
-        return None
-    try:
-        m, f = (int(x) for x in text.split(":"))
-    except ValueError:
-        raise InvalidInputError(f"--sex-ratio {text!r} is not M:F", "write e.g. 1:1 or 1:2") from None
-    if m < 0 or f < 0 or m + f == 0:
-        raise InvalidInputError(f"--sex-ratio {text!r} needs non-negative numbers, not both 0", "e.g. 1:1")
-    return m, f
-
-
-def release_eligibility(pop: Population, *, min_age: float | None, max_age: float | None,
-                        parent_reared_only: bool, allow_health_notes: bool) -> np.ndarray:
-    """Who may be released: captive members of L (never an animal already in the wild) that pass the filters."""
-    ok = np.ones(len(pop.ids), dtype=bool)
-    for k, sid in enumerate(pop.ids):
-        flags = pop.loaded.info[sid].flags
-        age = pop.age[k]
-        if (pop.loaded.info[sid].in_wild or flags["hybrid_suspect"] or flags["exclude_from_release"] or pop.sex[k] == 0
-                or (parent_reared_only and not flags["parent_reared"])
-                or (not allow_health_notes and flags.get("health_notes", False))
-                or (min_age is not None and (age is None or age < min_age))
-                or (max_age is not None and (age is None or age > max_age))):
-            ok[k] = False
-    return ok
-
-
-def recommend_reintroduction(pop: Population, *, count: int, sex_ratio: tuple[int, int] | None,
-                             min_age: float | None, max_age: float | None, parent_reared_only: bool,
-                             allow_health_notes: bool, seed: int, draws: int = 1000,
-                             group_weight: float = 0.25) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    from ..genetics.founders import founder_shares
-    from ..recommend.reintroduction import delta_gd_if_removed, select_release_group
-
-    if count < 1:
-        raise InvalidInputError(f"--count {count} must be at least 1", "e.g. --count 6")
-    eligible = release_eligibility(pop, min_age=min_age, max_age=max_age, parent_reared_only=parent_reared_only,
-                                   allow_health_notes=allow_health_notes)
-    if group_weight < 0:
-        raise InvalidInputError(f"--group-weight {group_weight} is negative", "0 = captive loss only; default 0.25")
-    # The release is taken from the captive population, and its loss is the captive population's:
-    # the animals already in the wild are left out of C (none of them is a candidate).
-    C = np.flatnonzero(pop.captive)
-    K = pop.K[np.ix_(C, C)]
-    # Founder lineages are real founders only: an unknown parent is a phantom founder for kinship,
-    # but it is not a lineage a release group can carry on purpose.
-    codes, shares = founder_shares(pop.loaded.pedigree, pop.idx[C])
-    shares = shares[:, codes >= 0]
-    sel = select_release_group(K, eligible[C], pop.sex[C], count, sex_ratio=sex_ratio, founder_shares=shares,
-                               draws=draws, seed=seed, group_weight=group_weight)
-    removal = delta_gd_if_removed(K)
-    mk = K.mean(axis=1)
-    rows = []
-    for rank, (c, lineages) in enumerate(zip(sel.chosen.tolist(), sel.founder_lineages.tolist()), start=1):
-        k = int(C[c])
-        sid = pop.ids[k]
-        rows.append({
-            "rank": rank, "id": sid, "name": pop.loaded.info[sid].house_name,
-            "sex": {1: "M", 2: "F"}.get(int(pop.sex[k]), "U"), "birth_date": pop.loaded.info[sid].birth_date,
-            "age": pop.age[k],
-            "institution": pop.site_code(k), "mean_kinship": float(mk[c]), "F": float(pop.F[k]),
-            "percent_known": round(100 * float(pop.known[k]), 2), "delta_gd_if_removed": float(removal[c]),
-            "founder_lineages": int(lineages),
-        })
-    summary = {
-        "count": count, "eligible": int(eligible.sum()), "sex_ratio": f"{sex_ratio[0]}:{sex_ratio[1]}" if sex_ratio else None,
-        "captive_gd_before": float(sel.captive_gd_before), "captive_gd_after": float(sel.captive_gd_after),
-        "captive_gd_loss": float(sel.captive_gd_before - sel.captive_gd_after),
-        "random_group_loss_median": float(sel.random_loss_median), "random_draws": draws, "seed": seed,
-        "group_gd": _num(sel.group_gd), "group_fge": _num(sel.group_fge),
-        "group_founder_lineages": int(sel.group_founder_lineages), "group_weight": group_weight,
-    }
-    return rows, summary
