@@ -86,3 +86,21 @@ def test_pairs_sensitivity_ranks(sample_url):
         assert p["delta_gd_unk_as_founders"] == pytest.approx(p["delta_gd"])
     table = ok(sample_url, "recommend", "pairs", "--max-pairs", "3", "--sensitivity").stdout
     assert "rank unk as mult" in table
+
+
+def test_transfers_sensitivity_ranks_are_the_pair_table_order(sample_url):
+    """Each pair of the plan, ranked with UNK as founders, sits at that place in `pair-table`'s full ranking."""
+    import csv
+    import io
+
+    plan = jout(sample_url, "recommend", "transfers", "--sensitivity")
+    ranking = list(csv.DictReader(io.StringIO(ok(sample_url, "recommend", "pair-table", "--format", "csv").stdout)))
+    place = {(r["male"], r["female"]): k for k, r in enumerate(ranking, 1)}
+    assert plan["pairs"]
+    for p in plan["pairs"]:
+        assert p["rank_unk_as_founders"] == place[(p["male"], p["female"])]
+        assert isinstance(p["rank_unk_as_mult"], int) and p["rank_unk_as_mult"] >= 1
+    # Under the MULT assumption some pair of the plan moves in the ranking: the unknowns matter.
+    assert any(p["rank_unk_as_mult"] != p["rank_unk_as_founders"] for p in plan["pairs"])
+    table = ok(sample_url, "recommend", "transfers", "--sensitivity").stdout
+    assert "rank unk as mult" in table

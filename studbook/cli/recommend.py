@@ -262,6 +262,9 @@ def pairs_cmd(app: AppContext, strategy: str, max_pairs: int | None, allow_dash:
 @click.option("--allow-dash", is_flag=True, help="Allow pairs whose MSI is '-' (same as --allow-msi -).")
 @_husbandry_options
 @click.option("--holdings", is_flag=True, help="Instead: mean kinship between the holdings of every two institutions.")
+@click.option("--sensitivity", is_flag=True,
+              help="Also rank each pair of the plan with UNK parents as MULT of their potential parents "
+                   "(`parentage suggest`), beside the ranks with UNK parents as founders.")
 @click.option("--save", is_flag=True, help="Save the plan (pairs and transfers) to track.")
 @click.option("--title")
 @_relax_option
@@ -272,8 +275,9 @@ def pairs_cmd(app: AppContext, strategy: str, max_pairs: int | None, allow_dash:
 def transfers_cmd(app: AppContext, distance_weight: float, cross_region_min_gain: float, allow_opposite_flows: bool,
                   cross_region_km: float, max_pairs: int | None, allow_dash: bool, allow_msi: tuple[str, ...],
                   proven_years: float, break_proven_pairs: bool, dependence_months: float | None,
-                  block: tuple[str, ...], permits_file: str | None, holdings: bool, save: bool, title: str | None, relax: tuple[str, ...],
-                  msi_config: str | None, as_of: str | None, fmt: str) -> None:
+                  block: tuple[str, ...], permits_file: str | None, holdings: bool, sensitivity: bool, save: bool,
+                  title: str | None, relax: tuple[str, ...], msi_config: str | None, as_of: str | None,
+                  fmt: str) -> None:
     """The breeding-and-transfer plan: which animals move where, why, and at what distance."""
     from ..services.recommend import (
         holdings_kinship_rows,
@@ -294,6 +298,11 @@ def transfers_cmd(app: AppContext, distance_weight: float, cross_region_min_gain
         pop, table, distance_weight=distance_weight, cross_region_km=cross_region_km, max_pairs=max_pairs,
         allow_dash=allow_dash, allow_msi=allow_msi, proven_years=proven_years, break_proven_pairs=break_proven_pairs,
         dependence_months=dependence_months, cross_region_min_gain=cross_region_min_gain, allow_opposite_flows=allow_opposite_flows, permits=permits)
+    ranks = None
+    if sensitivity:
+        from .parentage import pair_sensitivity
+
+        ranks = pair_sensitivity(app, pop, table, pairs)  # adds the ranks to each pair (json shows them)
     if fmt == "json":
         emit_json({"transfers": moves, "pairs": pairs, "totals": totals})
     elif fmt == "csv":
@@ -304,6 +313,10 @@ def transfers_cmd(app: AppContext, distance_weight: float, cross_region_min_gain
             "animal", "sex", "from", "to", "distance_km", "cross_region", "pair_male", "pair_female", "delta_gd", "why"])
         emit(pairs, "table", title="Pairs", columns=["male", "female", "offspring_F", "delta_gd", "msi", "move"])
         _summary_lines(totals)
+    if ranks is not None:
+        from .parentage import render_pair_sensitivity
+
+        render_pair_sensitivity(ranks, fmt)
     if save:
         recs = [{"kind": "breed", "male": p["male"], "female": p["female"],
                  "details": {"kinship": p["kinship"], "delta_gd": p["delta_gd"], "msi": p["msi"]}} for p in pairs]
