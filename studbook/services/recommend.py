@@ -165,27 +165,33 @@ def _husbandry_facts(loaded: LoadedPedigree) -> tuple[list[Any], list[Any]]:
     return present, births
 
 
+def read_config_file(path: str, what: str, hint: str, *, default: str) -> Any:
+    """A JSON or TOML configuration file, by its suffix (another suffix: *default*, ``json`` or ``toml``);
+    one clear error when it cannot be read or parsed."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InvalidInputError(f"cannot read the {what} {path}: {exc.strerror}", hint) from None
+    kind = {".json": "json", ".toml": "toml"}.get(p.suffix.lower(), default)
+    try:
+        if kind == "toml":
+            import tomllib
+
+            return tomllib.loads(text)
+        return json.loads(text)
+    except ValueError as exc:
+        raise InvalidInputError(f"the {what} {path} is not valid: {exc}", "check its syntax") from None
+
+
 def load_msi_config(path: str | None) -> Any:
     from ..recommend.msi import MSIConfig
 
     if not path:
         return MSIConfig()
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InvalidInputError(f"cannot read the MSI configuration {path}: {exc.strerror}",
-                                "give a JSON or TOML file with MSI thresholds") from None
-    try:
-        if p.suffix.lower() == ".toml":
-            import tomllib
-
-            data = tomllib.loads(text)
-            data = data.get("msi", data)
-        else:
-            data = json.loads(text)
-    except ValueError as exc:
-        raise InvalidInputError(f"the MSI configuration {path} is not valid: {exc}", "check its syntax") from None
+    data = read_config_file(path, "MSI configuration", "give a JSON or TOML file with MSI thresholds", default="json")
+    if Path(path).suffix.lower() == ".toml":
+        data = data.get("msi", data)
     return MSIConfig.from_mapping(data)
 
 
@@ -338,21 +344,8 @@ def load_permits(block: tuple[str, ...] | list[str] = (), path: str | None = Non
 
     data = None
     if path:
-        p = Path(path)
-        try:
-            text = p.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise InvalidInputError(f"cannot read the permits file {path}: {exc.strerror}",
-                                    "give a TOML or JSON file with [[permit]] entries") from None
-        try:
-            if p.suffix.lower() == ".json":
-                data = json.loads(text)
-            else:
-                import tomllib
-
-                data = tomllib.loads(text)
-        except ValueError as exc:
-            raise InvalidInputError(f"the permits file {path} is not valid: {exc}", "check its syntax") from None
+        data = read_config_file(path, "permits file", "give a TOML or JSON file with [[permit]] entries",
+                                default="toml")
         if not isinstance(data, dict):
             raise InvalidInputError(f"the permits file {path} is not a table", "give [[permit]] entries")
     return permits_from(tuple(block), data)
