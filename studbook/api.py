@@ -155,3 +155,12 @@ def recommend_reintroduction(db: str | None = None, *, count: int, sex_ratio: tu
         species = species_params(session)
     return run(pop, species, count=count, sex_ratio=sex_ratio, min_age=min_age, max_age=max_age,
                parent_reared_only=parent_reared_only, allow_health_notes=False, seed=seed)
+
+
+# --- demography (life tables, census, pyramid) ---
+
+
+# --- relate and pedigree drawings ---
+
+
+# --- genetics history and report ---
