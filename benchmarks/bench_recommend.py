@@ -1,7 +1,9 @@
 """Pairing and transfer-plan timings (``python benchmarks/bench_recommend.py [--full]``).
 
 * ~300 living animals (synthetic studbook, 1,500 animals): evaluate_pairs,
-  choose_pairs (optimal, dynamic-mk), plan_transfers (distance weight 0 and 1e-4),
+  choose_pairs (optimal, dynamic-mk), plan_transfers (distance weight 0 and 1e-4; then
+  weight 2e-6 with each husbandry rule of ``recommend transfers`` alone and all together,
+  against the rule-free plan of the same run),
   with networkx ``max_weight_matching`` and dense ``linear_sum_assignment`` as
   baselines for the optimal matching;
 * ~10,000 living animals (synthetic studbook, 50,000 animals; ~5k × 5k pairs):
@@ -99,11 +101,32 @@ def bench_300() -> None:
                   ("EU", "NA", "AS", "AU")[i % 4], int(rng.integers(3, 12)), int(rng.integers(3, 12)))
              for i in range(25)]
     location = rng.integers(0, len(sites), n)
+    def describe(plan) -> str:  # type: ignore[no-untyped-def]
+        return f"{len(plan.pairs)} pairs, {len(plan.moves)} moves, {plan.total_km:,.0f} km, ΣΔGD={plan.gain:.6f}"
+
     for w in (0.0, 1e-4):
         plan = timed(f"plan_transfers (weight {w:g}, 25 sites, capacity)", size,
                      lambda: plan_transfers(K, table, location, sex, sites, distance_weight=w))
-        ROWS[-1] = ROWS[-1][:3] + (f"{len(plan.pairs)} pairs, {len(plan.moves)} moves, "
-                                   f"{plan.total_km:,.0f} km, ΣΔGD={plan.gain:.6f}",)
+        ROWS[-1] = ROWS[-1][:3] + (describe(plan),)
+    # the husbandry rules of `recommend transfers` (issue 10), each alone then all together,
+    # against the rule-free plan of the same run (the baseline of this block). The synthetic ΔGD are
+    # small, so the weight is set where the plan still moves animals (the sample book uses 0.1).
+    mean_gain = float(np.mean(table.delta_gd[_eligible(table, False)]))
+    immobile = rng.random(n) < 0.1          # dependent dams/young and proven pairs: ~10 %
+    partners = {int(m): [int(f)] for m, f in zip(rng.choice(males, 10, replace=False),
+                                                 rng.choice(females, 10, replace=False))}
+    rules = {
+        "baseline: weight 2e-6, no husbandry rule": {},
+        "+ no opposite flows": {"one_way": True},
+        "+ cross-region min gain (1 mean pair gain)": {"cross_region_min_gain": mean_gain},
+        "+ immobile 10 % and 10 proven pairs": {"immobile": immobile, "partners": partners},
+        "all rules (the CLI defaults)": {"one_way": True, "cross_region_min_gain": mean_gain,
+                                         "immobile": immobile, "partners": partners},
+    }
+    for label, kw in rules.items():
+        plan = timed(f"plan_transfers {label}", size,
+                     lambda kw=kw: plan_transfers(K, table, location, sex, sites, distance_weight=2e-6, **kw))
+        ROWS[-1] = ROWS[-1][:3] + (describe(plan),)
 
 
 def bench_10k(full: bool) -> None:

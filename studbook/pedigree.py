@@ -15,6 +15,10 @@ Conventions (the contract with :mod:`studbook.genetics`):
   layout, one :class:`MultParents` per slot type: the candidates of animal ``i``
   are ``cand[ptr[i]:ptr[i+1]]`` with probabilities ``prob[ptr[i]:ptr[i+1]]``
   (summing to 1). Animals without a MULT slot have an empty range.
+* Littermates whose MULT slot stands for the *same* unknown parent (one mating) share it:
+  ``MultParents.litter[i]`` is the index of the first animal of ``i``'s litter for that
+  slot (``i`` itself when the slot is its own), ``-1`` without a MULT slot. The genetics
+  code gives each litter one virtual parent, drawn once from the candidates.
 * A slot that is unknown or WILD while the other slot is known stands for a
   *phantom founder*: a unique parent unrelated to everybody (never a shared
   placeholder). The genetics code handles phantoms implicitly; reports name
@@ -63,6 +67,11 @@ class PedigreeRecord:
         sire_mult: MULT sire: ``(label, probability)`` pairs summing to 1;
             ``sire`` must then be ``None``.
         dam_mult: Same for the dam.
+        sire_mult_litter: Key of the mating a MULT sire slot belongs to: records with the
+            same key (littermates) share one unknown sire, one of the candidates, the
+            same for all of them. ``None``: the slot is its own mating. Records sharing
+            a key must list the same candidates with the same probabilities.
+        dam_mult_litter: Same for the dam.
         sex: ``'M'``, ``'F'`` or ``'U'``.
         alive: Animal is alive.
         in_analysis: ``False`` flags the animal "exclude from analysis".
@@ -78,6 +87,8 @@ class PedigreeRecord:
     dam_wild: bool = False
     sire_mult: tuple[tuple[str, float], ...] = ()
     dam_mult: tuple[tuple[str, float], ...] = ()
+    sire_mult_litter: str | None = None
+    dam_mult_litter: str | None = None
     sex: str = "U"
     alive: bool = False
     in_analysis: bool = True
@@ -94,11 +105,16 @@ class MultParents:
             at positions ``ptr[i]:ptr[i+1]``.
         cand: ``int32`` candidate parent indices (each smaller than the child).
         prob: ``float64`` candidate probabilities (sum to 1 per animal).
+        litter: ``int32`` per animal: the index of the first animal sharing this MULT
+            slot (one mating, the same unknown parent for the whole litter); the
+            animal itself when the slot is not shared; -1 without a MULT slot.
+            ``None`` when built: every MULT slot is then its own.
     """
 
     ptr: NDArray[np.int64]
     cand: IntArray
     prob: FloatArray
+    litter: IntArray | None = None
 
     @classmethod
     def empty(cls, n: int) -> MultParents:
@@ -113,6 +129,20 @@ class MultParents:
         """Child index of every stored candidate (same length as ``cand``)."""
         n = len(self.ptr) - 1
         return np.repeat(np.arange(n, dtype=np.int64), np.diff(self.ptr))
+
+    def litters(self) -> IntArray:
+        """``litter``, never ``None`` (a pedigree always fills it)."""
+        return self.litter if self.litter is not None else self.own_litter()
+
+    def own_litter(self) -> IntArray:
+        """``litter`` when every MULT slot is its own (no shared mating)."""
+        n = len(self.ptr) - 1
+        return np.where(self.has(), np.arange(n), -1).astype(np.int32)
+
+    def leaders(self) -> NDArray[np.int64]:
+        """Animals heading a MULT litter (one virtual parent each), in index order."""
+        lit = self.litters()
+        return np.flatnonzero(lit == np.arange(len(lit)))
 
     def of(self, i: int) -> list[tuple[int, float]]:
         """Candidates of animal ``i`` as ``(index, probability)`` pairs."""
@@ -171,10 +201,12 @@ class Pedigree:
             set_(self, name, _readonly(np.asarray(getattr(self, name), dtype=np.float64)))
         for name in ("sire_mult", "dam_mult"):
             m: MultParents = getattr(self, name)
+            lit = m.own_litter() if m.litter is None else m.litter
             set_(self, name, MultParents(
                 _readonly(np.asarray(m.ptr, dtype=np.int64)),
                 _readonly(np.asarray(m.cand, dtype=np.int32)),
-                _readonly(np.asarray(m.prob, dtype=np.float64))))
+                _readonly(np.asarray(m.prob, dtype=np.float64)),
+                _readonly(np.asarray(lit, dtype=np.int32))))
         for name in ("sire", "dam", "sex", "alive", "in_analysis", "sire_wild",
                      "dam_wild", "birth_year", "founder_inbreeding"):
             if getattr(self, name).shape != (n,):
@@ -190,6 +222,7 @@ class Pedigree:
                 raise ValueError(f"Pedigree.{name}: malformed CSR pointer")
             if len(m.cand) and (np.any(m.cand >= m.child()) or np.any(m.cand < 0)):
                 raise ValueError(f"Pedigree.{name}: every candidate must precede its child")
+            _check_litters(name, m)
 
     # ------------------------------------------------------------------ basics
     @property
@@ -313,6 +346,7 @@ class Pedigree:
         """Back to plain records (inverse of :meth:`from_records`)."""
         ids = self.ids
         out = []
+        s_key, d_key = _litter_keys(self.sire_mult, ids), _litter_keys(self.dam_mult, ids)
         for i in range(self.n):
             s, d = int(self.sire[i]), int(self.dam[i])
             by = float(self.birth_year[i])
@@ -324,6 +358,8 @@ class Pedigree:
                 dam_wild=bool(self.dam_wild[i]),
                 sire_mult=tuple((ids[c], p) for c, p in self.sire_mult.of(i)),
                 dam_mult=tuple((ids[c], p) for c, p in self.dam_mult.of(i)),
+                sire_mult_litter=s_key[i],
+                dam_mult_litter=d_key[i],
                 sex=SEX_LABELS[int(self.sex[i])],
                 alive=bool(self.alive[i]),
                 in_analysis=bool(self.in_analysis[i]),
@@ -442,6 +478,8 @@ class Pedigree:
                     problems.append(f"{r.id!r}: founder inbreeding "
                                     f"{r.founder_inbreeding} outside [0, 1)")
 
+        litter_groups = _litter_groups(keep, problems)
+
         # cycles: Kahn waves on the edges that resolved
         ec = [np.flatnonzero(sire >= 0), np.flatnonzero(dam >= 0)]
         ep = [sire[ec[0]], dam[ec[1]]]
@@ -471,7 +509,7 @@ class Pedigree:
             out = np.where(a >= 0, pos[np.maximum(a, 0)], UNKNOWN)
             return out[order].astype(np.int32)
 
-        def build_mult(rows: list[tuple[int, int, float]]) -> MultParents:
+        def build_mult(rows: list[tuple[int, int, float]], groups: list[list[int]]) -> MultParents:
             if not rows:
                 return MultParents.empty(n)
             child = pos[np.array([r[0] for r in rows], np.int64)]
@@ -480,7 +518,11 @@ class Pedigree:
             o = np.lexsort((np.arange(len(rows)), child))
             counts = np.bincount(child, minlength=n)
             ptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-            return MultParents(ptr, cand[o].astype(np.int32), prob[o])
+            litter = np.where(counts > 0, np.arange(n), -1).astype(np.int32)
+            for members in groups:
+                at = pos[np.array(members, np.int64)]
+                litter[at] = at.min()
+            return MultParents(ptr, cand[o].astype(np.int32), prob[o], litter)
 
         ks = [keep[k] for k in order.tolist()]
         by = np.array([np.nan if r.birth_year is None else r.birth_year for r in ks],
@@ -497,9 +539,64 @@ class Pedigree:
             birth_year=by.reshape(len(ks)),
             founder_inbreeding=np.fromiter(map(attrgetter("founder_inbreeding"), ks),
                                            dtype=np.float64, count=n),
-            sire_mult=build_mult(mult["sire"]),
-            dam_mult=build_mult(mult["dam"]),
+            sire_mult=build_mult(mult["sire"], litter_groups["sire"]),
+            dam_mult=build_mult(mult["dam"], litter_groups["dam"]),
         )
+
+
+def _litter_groups(recs: Sequence[PedigreeRecord], problems: list[str]) -> dict[str, list[list[int]]]:
+    """Records sharing a MULT litter key, per slot (groups of two or more input indices).
+
+    Every member must have a MULT slot with the same candidates and probabilities: they
+    stand for one unknown parent. Problems are appended to *problems*.
+    """
+    out: dict[str, list[list[int]]] = {"sire": [], "dam": []}
+    for slot in ("sire", "dam"):
+        by_key: dict[str, list[int]] = {}
+        for i, r in enumerate(recs):
+            key = getattr(r, f"{slot}_mult_litter")
+            if key is None:
+                continue
+            if not getattr(r, f"{slot}_mult"):
+                problems.append(f"{r.id!r}: a MULT {slot} litter key is given but the {slot} is not MULT")
+                continue
+            by_key.setdefault(key, []).append(i)
+        for key, members in by_key.items():
+            first = recs[members[0]]
+            want = sorted((c, round(p, 9)) for c, p in getattr(first, f"{slot}_mult"))
+            for i in members[1:]:
+                got = sorted((c, round(p, 9)) for c, p in getattr(recs[i], f"{slot}_mult"))
+                if got != want:
+                    problems.append(f"{recs[i].id!r}: MULT {slot} candidates differ from those of its "
+                                    f"littermate {first.id!r} (litter {key!r}); one mating has one set")
+            if len(members) > 1:
+                out[slot].append(members)
+    return out
+
+
+def _check_litters(name: str, m: MultParents) -> None:
+    """Structural check of ``m.litter`` (see :class:`MultParents`)."""
+    lit = m.litters()
+    n = len(m.ptr) - 1
+    if lit.shape != (n,):
+        raise ValueError(f"Pedigree.{name}: litter must have shape ({n},)")
+    has = m.has()
+    me = np.arange(n)
+    if np.any((lit >= 0) != has) or np.any(lit > me) or np.any(lit[lit >= 0] != lit[lit[lit >= 0]]):
+        raise ValueError(f"Pedigree.{name}: malformed litter (a member must follow the first of its litter)")
+    for i in np.flatnonzero((lit >= 0) & (lit != me)).tolist():
+        j = int(lit[i])
+        mine, first = dict(m.of(i)), dict(m.of(j))
+        if mine.keys() != first.keys() or any(abs(mine[k] - first[k]) > 1e-9 for k in mine):
+            raise ValueError(f"Pedigree.{name}: littermates {i} and {j} have different MULT candidates")
+
+
+def _litter_keys(m: MultParents, ids: Sequence[str]) -> list[str | None]:
+    """Litter key per animal for :meth:`Pedigree.to_records`: the first littermate's id when
+    the slot is shared, else ``None``."""
+    lit = m.litters()
+    shared = np.bincount(lit[lit >= 0], minlength=len(lit)) > 1
+    return [ids[j] if j >= 0 and shared[j] else None for j in lit.tolist()]
 
 
 def _levels(n: int, child: NDArray[np.int64], parent: NDArray[np.int64],

@@ -3,10 +3,13 @@
 Animals are generated oldest first; parents are earlier animals of the right
 sex (animals of unknown sex never become parents). Some slots are unknown,
 WILD or MULT (2–3 candidates), some founders are inbred, some animals alive or
-excluded from analysis.
+excluded from analysis; some are littermates of the animal before them,
+sharing its MULT parent (one mating).
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 from hypothesis import strategies as st
 
@@ -37,6 +40,14 @@ def pedigree_records(draw: st.DrawFn, min_size: int = 1, max_size: int = 24) -> 
                 w = [draw(st.integers(1, 5)) for _ in cands]
                 probs = [x / sum(w) for x in w]
                 kw[f"{slot}_mult"] = tuple(zip(cands, probs))
+        prev = recs[-1] if recs else None
+        if prev is not None and (prev.sire_mult or prev.dam_mult) and draw(st.integers(0, 2)) == 0:
+            # a littermate of the previous animal: the same parents, one mating
+            kw = {k: getattr(prev, k) for k in ("sire", "dam", "sire_wild", "dam_wild", "sire_mult", "dam_mult")}
+            keys = {f"{slot}_mult_litter": getattr(prev, f"{slot}_mult_litter") or f"L{len(recs) - 1}{slot}"
+                    for slot in ("sire", "dam") if getattr(prev, f"{slot}_mult")}
+            kw.update(keys)
+            recs[-1] = replace(prev, **keys)
         founder = not any(k in kw for k in ("sire", "dam", "sire_mult", "dam_mult"))
         if founder and draw(st.integers(0, 4)) == 0:
             kw["founder_inbreeding"] = draw(st.sampled_from([0.125, 0.25, 0.5]))

@@ -9,11 +9,17 @@ where ``P[c, p]`` is the weight of parent node ``p`` in child node ``c`` and ``D
 is diagonal (Mendelian-sampling variances). ``T[i, a]`` is the expected share of
 ``i``'s genome coming from ``a``.
 
-Nodes are the animals ``0..n-1`` plus one *virtual node* per MULT slot
-(``n..n+V-1``). An animal has weight ½ on its sire-slot node and ½ on its
-dam-slot node; a virtual node has weight ``π_k`` on each candidate ``k`` and
-``D = 0`` (it carries no Mendelian sampling of its own: it is the
-probability-weighted mixture of its candidates, Lacy 2012). An unknown or WILD
+Nodes are the animals ``0..n-1`` plus one *virtual node* per MULT litter
+(``n..n+V-1``: sire litters in the index order of their first animal, then dam
+litters); a MULT slot not shared with littermates is a litter of one. An animal
+has weight ½ on its sire-slot node and ½ on its dam-slot node; a virtual node
+``v`` has weight ``π_k`` on each candidate ``k``. It stands for *one* unknown
+parent, candidate ``k`` with probability ``π_k`` (Lacy 2012), so
+``A_vx = Σ_k π_k A_kx`` for every other node ``x`` and ``A_vv = Σ_k π_k A_kk``;
+hence its Mendelian term is ``D_v = Σ_k π_k A_kk − Σ_k Σ_l π_k π_l A_kl ≥ 0``
+(the variance of the draw). Littermates of one mating share ``v`` and are full
+(or half) sibs whoever the parent is; for a litter of one, ``D_v`` cancels out
+of every kinship (the child's own ``D`` absorbs it). An unknown or WILD
 slot has no edge: it is a phantom founder whose contribution lives in ``D`` of
 the child (``D = 1 − ¼ A_known-parent``).
 
@@ -163,15 +169,17 @@ def build_graph(ped: Pedigree) -> NodeGraph:
 def _build(ped: Pedigree) -> NodeGraph:
     n = ped.n
     sm, dm = ped.sire_mult, ped.dam_mult
-    s_has, d_has = sm.has(), dm.has()
-    vs = np.flatnonzero(s_has)
-    vd = np.flatnonzero(d_has)
+    vs = sm.leaders()  # one virtual node per litter, named by its first animal
+    vd = dm.leaders()
     n_virtual = len(vs) + len(vd)
     n_nodes = n + n_virtual
     sire_node = ped.sire.astype(np.int64)
     dam_node = ped.dam.astype(np.int64)
-    sire_node[vs] = n + np.arange(len(vs))
-    dam_node[vd] = n + len(vs) + np.arange(len(vd))
+    for m, owners, node, base in ((sm, vs, sire_node, n), (dm, vd, dam_node, n + len(vs))):
+        of_leader = np.full(n, -1, np.int64)
+        of_leader[owners] = base + np.arange(len(owners))
+        lit = m.litters().astype(np.int64)
+        node[lit >= 0] = of_leader[lit[lit >= 0]]
 
     # edges (child, parent, weight, round)
     animals = np.arange(n, dtype=np.int64)
@@ -246,8 +254,14 @@ def sub_pedigree(ped: Pedigree, mask: NDArray[np.bool_]) -> tuple[Pedigree, I64]
         counts = np.diff(m.ptr)[old]
         pos = np.concatenate([np.arange(m.ptr[o], m.ptr[o + 1]) for o in old[counts > 0]]) \
             if counts.any() else np.zeros(0, np.int64)
+        lit = m.litters()[old].astype(np.int64)  # old first-littermate index
+        has = lit >= 0
+        new_lit = np.full(len(old), -1, np.int32)
+        if has.any():  # the first kept member heads the litter (old and new orders agree)
+            u, first, inv = np.unique(lit[has], return_index=True, return_inverse=True)
+            new_lit[has] = np.flatnonzero(has)[first][inv]
         return MultParents(np.concatenate([[0], np.cumsum(counts)]).astype(np.int64),
-                           new[m.cand[pos]].astype(np.int32), m.prob[pos])
+                           new[m.cand[pos]].astype(np.int32), m.prob[pos], new_lit)
 
     sub = Pedigree(
         ids=tuple(ped.ids[i] for i in old), sire=rp(ped.sire), dam=rp(ped.dam),

@@ -8,7 +8,7 @@ module imports numba. Kernels are compiled on first use and cached on disk
 The kernel works directly on the :class:`~studbook.pedigree.Pedigree` arrays
 (it does not need :func:`~studbook.genetics._graph.build_graph`) and numbers the
 nodes exactly like the node graph: animals ``0..n-1``, then one virtual node per
-MULT sire slot (animals in index order), then one per MULT dam slot.
+MULT sire litter (by the index of its first animal), then one per MULT dam litter.
 
 Method: Meuwissen & Luo (1992) ancestor tracing, one node at a time. With
 ``A = T D Tᵀ`` and slot nodes ``S``, ``D`` of animal ``i``::
@@ -18,7 +18,8 @@ Method: Meuwissen & Luo (1992) ancestor tracing, one node at a time. With
 
 An animal with a phantom (unknown/WILD) slot has ``F = 0`` and is not traced;
 a founder has ``D = A = 1 + founder_inbreeding``; a virtual node ``v`` has
-``D_v = 0`` and ``A_vv`` from tracing the pair ``(v, v)``.
+``A_vv = Σ_k π_k A_kk`` and ``D_v = A_vv − Σ_kl π_k π_l A_kl``, the latter from
+tracing the pair ``(v, v)`` before ``D_v`` is set.
 
 * The two coefficient rows ``T_x·`` and ``T_y·`` are traced together. Pending
   ancestors sit in one linked list per generation level (longest path from the
@@ -201,15 +202,15 @@ def _trace(x, y, vptr, vcand, vprob, W, lt, bounds, head, ent):  # pragma: no co
 
 
 @njit(cache=True)
-def _prepare(sire, dam, s_ptr, s_cand, s_prob, d_ptr, d_cand, d_prob):  # pragma: no cover
-    """Node numbering, virtual-node CSR, levels and the processing order."""
+def _prepare(sire, dam, s_ptr, s_cand, s_prob, s_lit, d_ptr, d_cand, d_prob, d_lit):  # pragma: no cover
+    """Node numbering, virtual-node CSR (one node per MULT litter), levels and the processing order."""
     n = sire.shape[0]
     vs = 0
     vd = 0
     for i in range(n):
-        if s_ptr[i + 1] > s_ptr[i]:
+        if s_lit[i] == i:
             vs += 1
-        if d_ptr[i + 1] > d_ptr[i]:
+        if d_lit[i] == i:
             vd += 1
     V = vs + vd
     N = n + V
@@ -221,21 +222,25 @@ def _prepare(sire, dam, s_ptr, s_cand, s_prob, d_ptr, d_cand, d_prob):  # pragma
     vprob = np.empty(m, np.float64)
     ks = 0
     kd = 0
-    for i in range(n):  # virtual nodes: sire slots first, then dam slots
-        if s_ptr[i + 1] > s_ptr[i]:
+    for i in range(n):  # virtual nodes: sire litters first, then dam litters
+        if s_lit[i] == i:
             sire_node[i] = n + ks
             ks += 1
+        elif s_lit[i] >= 0:  # a later littermate: its first littermate's node
+            sire_node[i] = sire_node[s_lit[i]]
         else:
             sire_node[i] = sire[i]
-        if d_ptr[i + 1] > d_ptr[i]:
+        if d_lit[i] == i:
             dam_node[i] = n + vs + kd
             kd += 1
+        elif d_lit[i] >= 0:
+            dam_node[i] = dam_node[d_lit[i]]
         else:
             dam_node[i] = dam[i]
     pos = 0
     v = 0
     for i in range(n):
-        if s_ptr[i + 1] > s_ptr[i]:
+        if s_lit[i] == i:
             for k in range(s_ptr[i], s_ptr[i + 1]):
                 vcand[pos] = s_cand[k]
                 vprob[pos] = s_prob[k]
@@ -243,13 +248,15 @@ def _prepare(sire, dam, s_ptr, s_cand, s_prob, d_ptr, d_cand, d_prob):  # pragma
             v += 1
             vptr[v] = pos
     for i in range(n):
-        if d_ptr[i + 1] > d_ptr[i]:
+        if d_lit[i] == i:
             for k in range(d_ptr[i], d_ptr[i + 1]):
                 vcand[pos] = d_cand[k]
                 vprob[pos] = d_prob[k]
                 pos += 1
             v += 1
             vptr[v] = pos
+    vcand = vcand[:pos]  # littermates' copies of a litter's candidates are not stored
+    vprob = vprob[:pos]
 
     # levels: longest path from the founders (parents-first index order)
     lev = np.zeros(N, np.int64)
@@ -367,8 +374,14 @@ def diag_kernel(n, sire_node, dam_node, vptr, vcand, vprob, lev, order, bounds,
         r = W[q]
         s = r.p1
         d = r.p2
-        if s < -1:  # virtual node: D = 0
-            Aq[q] = _trace(q, q, vptr, vc, vprob, W, lt, bounds, head, ent)
+        if s < -1:  # virtual node: one candidate drawn at random
+            v = -2 - s
+            mix = 0.0
+            for k in range(vptr[v], vptr[v + 1]):
+                mix += vprob[k] * Aq[vc[k]]
+            Aq[q] = mix
+            Dq[q] = max(mix - _trace(q, q, vptr, vc, vprob, W, lt, bounds, head, ent), 0.0)
+            W[q].D = Dq[q]
             continue
         if s < 0 and d < 0:
             Dq[q] = 1.0 + founder_f[order[q]]
@@ -397,9 +410,10 @@ def diag(ped):  # type: ignore[no-untyped-def]
     sm, dm = ped.sire_mult, ped.dam_mult
     if ped.n == 0:
         return np.zeros(0), np.zeros(0)
-    N = ped.n + int((np.diff(sm.ptr) > 0).sum() + (np.diff(dm.ptr) > 0).sum())
+    N = ped.n + len(sm.leaders()) + len(dm.leaders())
     sire_node, dam_node, vptr, vcand, vprob, lev, order, bounds = _prepare(
-        ped.sire, ped.dam, sm.ptr, sm.cand, sm.prob, dm.ptr, dm.cand, dm.prob)
+        ped.sire, ped.dam, sm.ptr, sm.cand, sm.prob, sm.litters().astype(np.int64),
+        dm.ptr, dm.cand, dm.prob, dm.litters().astype(np.int64))
     # the array read at random while tracing is allocated by numpy, which asks
     # for transparent huge pages (fewer TLB misses) on big arrays
     W = np.empty(N, NODE)

@@ -6,7 +6,8 @@ Mendelian sampling (each parent passes one of its two alleles with probability
 ½), for ``iterations`` independent replicates at once (one array of shape
 ``(2, iterations)`` per animal, animals processed parents first). A founder
 with ``founder_inbreeding`` F carries two copies of one allele with probability
-F. A MULT slot picks a candidate parent per iteration with probability ``π_k``.
+F. A MULT slot picks a candidate parent per iteration with probability ``π_k``,
+once per litter: littermates of one mating (``MultParents.litter``) get the same one.
 Only ancestors of the living population L are simulated.
 
 Statistics over L, per iteration then averaged:
@@ -50,7 +51,7 @@ from studbook.pedigree import Pedigree
 FloatArray = NDArray[np.float64]
 # One parent slot of a gene-drop step: (kind, value, cum). ``value`` is a parent index for
 # "one", a first allele id for "phantom" and a list of candidate indices for "mult"; ``cum``
-# (cumulative candidate probabilities) is set for "mult" only. Any: the item types follow
+# (cumulative candidate probabilities, and the (slot, litter) key of the draw) is set for "mult" only. Any: the item types follow
 # ``kind``, which a tuple type cannot express.
 _Slot = tuple[str, Any, Any]
 _STAT_CHUNK = 512
@@ -161,7 +162,8 @@ def gene_drop(ped: Pedigree, iterations: int = 5000, *,
                 sl.append(("one", int(par[i]), None))
             elif mult.ptr[i + 1] > mult.ptr[i]:
                 cand = mult.of(i)
-                sl.append(("mult", [c for c, _ in cand], np.cumsum([q for _, q in cand])))
+                sl.append(("mult", [c for c, _ in cand],
+                           (np.cumsum([q for _, q in cand]), (slot, int(mult.litters()[i])))))
             else:
                 sl.append(("phantom", phantom_base.get((i, slot), -1), None))
         slot_lists.append(sl)
@@ -173,6 +175,9 @@ def gene_drop(ped: Pedigree, iterations: int = 5000, *,
                     last[c] = max(last[c], i)
 
     alleles: dict[int, NDArray[np.int32]] = {}
+    picks: dict[tuple[int, int], NDArray[np.int64]] = {}  # (slot, litter) -> candidate per iteration
+    litter_size = [np.bincount(m.litters()[m.litters() >= 0], minlength=ped.n)
+                   for m in (ped.sire_mult, ped.dam_mult)]
     total = len(order)
     step = max(1, total // 100)
     ar = np.arange(K)
@@ -191,9 +196,14 @@ def gene_drop(ped: Pedigree, iterations: int = 5000, *,
                 if kind == "one":
                     par = alleles[val]
                     out[s] = np.where(bit == 1, par[1], par[0])
-                elif kind == "mult":
-                    pick = np.minimum(np.searchsorted(cum, gen.random(K), side="right"),
-                                      len(val) - 1)
+                elif kind == "mult":  # one draw per litter (one mating) and iteration
+                    cum_p, litter = cum
+                    pick = picks.get(litter)
+                    if pick is None:
+                        pick = np.minimum(np.searchsorted(cum_p, gen.random(K), side="right"),
+                                          len(val) - 1)
+                        if litter_size[litter[0]][litter[1]] > 1:
+                            picks[litter] = pick
                     stack = np.stack([alleles[c] for c in val])  # (k, 2, K)
                     out[s] = stack[pick, bit, ar]
                 else:

@@ -10,12 +10,16 @@ Method: the ancestor-list algorithm of Meuwissen & Luo (1992), vectorised. With
     D_i = 1 − ¼(A_SS + A_DD)          (animal with parent slots S, D;
                                        an unknown/WILD slot contributes 0)
     D_f = 1 + F_f                      (founder; F_f = founder_inbreeding)
-    D_v = 0                            (MULT virtual node)
+    A_vv = Σ_k π_k A_kk,  D_v = A_vv − Σ_k Σ_l π_k π_l A_kl
+                                      (MULT virtual node v, candidates k)
 
 An unknown/WILD slot is a phantom founder (unrelated to everybody); it has
-no node, its Mendelian share is absorbed in ``D`` of the child. A MULT slot is the
-mixture of its candidates, so ``A_SS = Σ_k Σ_l π_k π_l A_{s_k s_l}`` and
-``F_o = φ(S, D) = Σ_k Σ_l π_k π'_l φ(s_k, d_l)`` (Lacy 2012).
+no node, its Mendelian share is absorbed in ``D`` of the child. A MULT slot is one
+unknown parent, candidate ``k`` with probability ``π_k``, shared by the littermates
+of one mating (:mod:`studbook.genetics._graph`): so
+``F_o = φ(S, D) = Σ_k Σ_l π_k π'_l φ(s_k, d_l)`` (Lacy 2012), and two littermates of
+sire MULT(S1 ½, S2 ½) and dam D (all unrelated, not inbred) are full sibs, φ = ¼,
+whoever the sire is (young not of one litter: φ = 3/16).
 
 Instead of tracing each animal's ancestors one by one in Python, all animals of
 one generation level (deduplicated by parent pair, so full sibs are traced once)
@@ -115,8 +119,7 @@ def diag_state(ped: Pedigree) -> DiagState:
 
 
 def _n_nodes(ped: Pedigree) -> int:
-    return ped.n + int(np.count_nonzero(np.diff(ped.sire_mult.ptr))
-                       + np.count_nonzero(np.diff(ped.dam_mult.ptr)))
+    return ped.n + len(ped.sire_mult.leaders()) + len(ped.dam_mult.leaders())
 
 
 def _use_numba(ped: Pedigree) -> bool:
@@ -170,8 +173,21 @@ def _compute(ped: Pedigree, g: NodeGraph) -> DiagState:
         Ad = np.where(d >= 0, A[np.maximum(d, 0)], 0.0)
         D[an] = 1.0 - 0.25 * (As + Ad)
         A[an] = D[an] + qa
-        A[virt] = q[len(first):]
+        # a virtual node is one candidate drawn at random: A_vv = Σ π_k A_kk; D_v is the
+        # part of it its ancestors do not explain (q = Σ_kl π_k π_l A_kl)
+        A[virt] = _mixed_diag(g, A, virt)
+        D[virt] = np.maximum(A[virt] - q[len(first):], 0.0)
     return DiagState(D, A)
+
+
+def _mixed_diag(g: NodeGraph, A: FloatArray, virt: NDArray[np.int64]) -> FloatArray:
+    """``Σ_k π_k A_kk`` of every virtual node (its candidates are on lower levels)."""
+    start, stop = g.par_ptr[virt], g.par_ptr[virt + 1]
+    deg = stop - start
+    pos = np.repeat(start, deg) + (np.arange(int(deg.sum())) - np.repeat(np.cumsum(deg) - deg, deg))
+    out: FloatArray = np.bincount(np.repeat(np.arange(len(virt)), deg), weights=g.par_w[pos] * A[g.par_idx[pos]],
+                                  minlength=len(virt)).astype(np.float64)
+    return out
 
 
 def _ancestor_sum(g: NodeGraph, D: FloatArray, rows: NDArray[np.int64], top: int) -> FloatArray:

@@ -119,12 +119,7 @@ def kinship_matrix(ped: Pedigree, idx: NDArray[np.integer] | list[int] | None = 
         return out
     sub, old = sub_pedigree(ped, ped.ancestors_mask(idx))
     g = build_graph(sub)
-    if "diag_state" in ped._cache or sub is ped:
-        D_an = diag_state(ped).D[old]
-    else:
-        D_an = diag_state(sub).D[: sub.n]
-    D = np.zeros(g.n_nodes)
-    D[: sub.n] = D_an
+    D = _sub_D(ped, sub, old, g.n_nodes)
     new = np.full(ped.n, -1, np.int64)
     new[old] = np.arange(len(old))
     # Tᵀ E_J is sparse (ancestors of J): trace it once for all columns
@@ -151,6 +146,27 @@ def kinship_matrix(ped: Pedigree, idx: NDArray[np.integer] | list[int] | None = 
         out[a:b, :] = (W[pos] * half).T  # row slab: contiguous writes
     _symmetrize(out)
     return out
+
+
+def _sub_D(ped: Pedigree, sub: Pedigree, old: NDArray[np.int64], n_nodes: int) -> NDArray[np.float64]:
+    """``D`` of every node of the ancestor-pruned ``sub`` (virtual MULT nodes included).
+
+    Reuses the whole pedigree's ``D`` when it is cached: an animal keeps its ``D``
+    (all its ancestors are kept) and a litter's virtual node is the one its kept
+    members point to in the whole pedigree.
+    """
+    if sub is ped:
+        return diag_state(ped).D
+    if "diag_state" not in ped._cache:
+        return diag_state(sub).D
+    Dp = diag_state(ped).D
+    gp, gs = build_graph(ped), build_graph(sub)
+    D = np.zeros(n_nodes)
+    D[: sub.n] = Dp[old]
+    for s_node, p_node in ((gs.sire_node, gp.sire_node), (gs.dam_node, gp.dam_node)):
+        v = s_node >= sub.n
+        D[s_node[v]] = Dp[p_node[old[v]]]
+    return D
 
 
 def _symmetrize(a: np.ndarray, tile: int = 256) -> None:

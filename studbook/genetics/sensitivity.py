@@ -35,6 +35,9 @@ def with_mult_parents(ped: Pedigree, proposals: Proposals) -> tuple[Pedigree, in
 
     A proposal is used only when its animal is in *ped*, the slot is UNK there and every
     candidate is in *ped* (a pedigree read as of an earlier day may lack the young).
+    Young of one known parent born on the same day (same ``birth_year``) with the same
+    proposal are one litter, so one mating: they share the unknown parent, as recorded
+    MULT littermates do (:mod:`studbook.genetics._graph`).
     Example:
         >>> ped = Pedigree.from_records([PedigreeRecord("S1", sex="M"), PedigreeRecord("S2", sex="M"),
         ...     PedigreeRecord("D", sex="F"), PedigreeRecord("Y", dam="D")])
@@ -52,7 +55,10 @@ def with_mult_parents(ped: Pedigree, proposals: Proposals) -> tuple[Pedigree, in
             if not cands or not _is_unk(r, role) or any(c not in have for c, _p in cands):
                 continue
             mult = tuple((c, float(p)) for c, p in cands)
-            r = replace(r, sire_mult=mult) if role == "sire" else replace(r, dam_mult=mult)
+            other = r.dam if role == "sire" else r.sire
+            key = None if other is None or r.birth_year is None else f"{other}@{r.birth_year!r}:{sorted(mult)}"
+            r = replace(r, sire_mult=mult, sire_mult_litter=key) if role == "sire" else \
+                replace(r, dam_mult=mult, dam_mult_litter=key)
             used += 1
         if r.founder_inbreeding and (r.sire_mult or r.dam_mult):
             r = replace(r, founder_inbreeding=0.0)  # no longer a founder

@@ -18,6 +18,7 @@ from .pedigree_rows import (  # noqa: F401  (re-exported)
     CENSUS_SQL,
     EVENTS_SQL,
     INSTITUTIONS_SQL,
+    LITTERS_SQL,
     MULT_SQL,
     OPEN_PROBLEMS_SQL,
     AnimalInfo,
@@ -41,6 +42,7 @@ def read_rows(session: Session) -> BookRows:
         institutions=[tuple(r) for r in run(text(INSTITUTIONS_SQL))],
         census=census[0] if census else None,
         open_problems=int(run(text(OPEN_PROBLEMS_SQL)).scalar_one()),
+        litters=[tuple(r) for r in run(text(LITTERS_SQL))],
     )
 
 

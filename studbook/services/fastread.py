@@ -20,6 +20,7 @@ from .pedigree_rows import (
     CENSUS_SQL,
     EVENTS_SQL,
     INSTITUTIONS_SQL,
+    LITTERS_SQL,
     MULT_SQL,
     OPEN_PROBLEMS_SQL,
     BookRows,
@@ -57,6 +58,7 @@ def read_rows_sqlite(path: str) -> BookRows:
             animals=con.execute(ANIMALS_SQL).fetchall(), events=con.execute(EVENTS_SQL).fetchall(),
             mult=con.execute(MULT_SQL).fetchall(), institutions=con.execute(INSTITUTIONS_SQL).fetchall(),
             census=census[0] if census else None, open_problems=int(con.execute(OPEN_PROBLEMS_SQL).fetchone()[0]),
+            litters=con.execute(LITTERS_SQL).fetchall(),
         )
     except sqlite3.Error as exc:
         raise DatabaseError(f"cannot read the database {path}: {exc}", "check that it is a studbook database") from None

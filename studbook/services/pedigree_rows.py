@@ -41,6 +41,11 @@ JOIN animal c ON p.animal_id = c.id JOIN animal k ON p.candidate_id = k.id
 WHERE c.void = false
 ORDER BY p.id
 """
+# The litter of each born animal: littermates of one MULT mating share one unknown parent.
+LITTERS_SQL = """
+SELECT a.studbook_id, e.litter_id FROM event e JOIN animal a ON e.animal_id = a.id
+WHERE e.kind = 'birth' AND e.void = false AND a.void = false AND e.litter_id IS NOT NULL
+"""
 INSTITUTIONS_SQL = "SELECT code, kind FROM institution"
 CENSUS_SQL = "SELECT census_date FROM species ORDER BY id"
 OPEN_PROBLEMS_SQL = "SELECT count(*) FROM problem WHERE resolved_at IS NULL"
@@ -59,6 +64,7 @@ class BookRows:
     institutions: Sequence[tuple[Any, ...]] = ()
     census: Any = None
     open_problems: int = 0
+    litters: Sequence[tuple[Any, ...]] = ()  # LITTERS_SQL rows (studbook_id, litter id)
 
 
 @dataclass(frozen=True)
@@ -174,6 +180,7 @@ def build_loaded(rows: BookRows, as_of: date | None = None) -> LoadedPedigree:
     for sid, role, cid, prob in rows.mult:
         mult.setdefault((sid, role), []).append((cid, float(prob)))
     events = event_facts_by_animal(rows.events, {r[13]: r[0] for r in animals})
+    litter_of = {str(sid): lit for sid, lit in rows.litters}
     records = []
     info: dict[str, AnimalInfo] = {}
     for (sid, sex, bdate, skind, s_sid, dkind, d_sid, excl, dnb, contra, hybrid, no_release, rearing, pk, name,
@@ -186,6 +193,8 @@ def build_loaded(rows: BookRows, as_of: date | None = None) -> LoadedPedigree:
             sire_wild=skind == "WILD", dam_wild=dkind == "WILD",
             sire_mult=tuple(mult.get((sid, "sire"), ())) if skind == "MULT" else (),
             dam_mult=tuple(mult.get((sid, "dam"), ())) if dkind == "MULT" else (),
+            sire_mult_litter=_mating(litter_of.get(sid), mult.get((sid, "sire"))) if skind == "MULT" else None,
+            dam_mult_litter=_mating(litter_of.get(sid), mult.get((sid, "dam"))) if dkind == "MULT" else None,
             sex=sex, alive=alive, in_analysis=not excl, birth_year=_decimal_year(bdate),
         ))
         info[sid] = AnimalInfo(sex, bdate, st.location, alive, {
@@ -196,6 +205,15 @@ def build_loaded(rows: BookRows, as_of: date | None = None) -> LoadedPedigree:
     # Parents' sexes are the rules' business (P01/P02, possibly open problems), not the analysis'.
     return LoadedPedigree(Pedigree.from_records(records, check_sex=False), info, day, note,
                           int(rows.open_problems or 0), kinds)
+
+
+def _mating(litter: Any, cands: Sequence[tuple[str, float]] | None) -> str | None:
+    """Key of the one mating a MULT slot stands for: young of one litter (``litter_id`` of their
+    births) with the same candidates share it (one unknown parent for the litter; decision in
+    docs/decisions.md). Littermates given different candidates stay separate matings."""
+    if litter is None or not cands:
+        return None
+    return f"{litter}:" + ";".join(f"{c}={p:.9f}" for c, p in sorted(cands))
 
 
 def _on_day(animals: list[tuple[Any, ...]], mult_rows: Iterable[tuple[Any, ...]], day: date) -> list[tuple[Any, ...]]:

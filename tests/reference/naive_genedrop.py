@@ -3,7 +3,8 @@
 Same model as :func:`studbook.genetics.gene_drop`: two unique alleles per founder
 (phantom founders included), Mendelian sampling, a MULT slot picks one candidate
 per iteration with its probability, an inbred founder is autozygous with
-probability F. Returns per-founder retention (aligned with ``founder_codes``)
+probability F; littermates of one MULT mating (``MultParents.litter``) share the draw.
+Returns per-founder retention (aligned with ``founder_codes``)
 and the per-iteration gene diversity 1 − Σ q² over the living population.
 """
 
@@ -29,6 +30,7 @@ def naive_gene_drop(ped: Pedigree, iterations: int, seed: int) -> tuple[np.ndarr
     gds = []
     for _ in range(iterations):
         genes: list[tuple[int, int]] = []
+        drawn: dict[tuple[int, int], int] = {}  # (slot, litter) -> this iteration's parent
         for i in range(ped.n):
             s, d = slots(ped, i)
             if not s and not d:
@@ -41,12 +43,17 @@ def naive_gene_drop(ped: Pedigree, iterations: int, seed: int) -> tuple[np.ndarr
                 if not cands:
                     pair.append(first[("phantom", i, slot)] + rnd.randrange(2))
                     continue
-                u, acc, parent = rnd.random(), 0.0, cands[-1][0]
-                for c, p in cands:
-                    acc += p
-                    if u < acc:
-                        parent = c
-                        break
+                litter = (slot, int((ped.sire_mult, ped.dam_mult)[slot].litters()[i]))
+                if litter[1] >= 0 and litter in drawn:
+                    parent = drawn[litter]
+                else:
+                    u, acc, parent = rnd.random(), 0.0, cands[-1][0]
+                    for c, p in cands:
+                        acc += p
+                        if u < acc:
+                            parent = c
+                            break
+                    drawn[litter] = parent
                 pair.append(genes[parent][rnd.randrange(2)])
             genes.append((pair[0], pair[1]))
         pool = [g for i in living for g in genes[i]]

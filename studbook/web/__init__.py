@@ -1,0 +1,1 @@
+"""studbook serve: the web application (pages, forms, JSON API) over the services."""
