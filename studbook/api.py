@@ -58,9 +58,8 @@ def genetic_summary(db: str | None = None, *, as_of: str | None = None) -> dict[
 
 
 def mean_kinship_table(db: str | None = None, *, as_of: str | None = None) -> list[dict[str, Any]]:
-    from .services.genetics import mean_kinship_rows
-
-    return mean_kinship_rows(load_pedigree(db, as_of=as_of))
+    """The mean-kinship table of ``genetics mean-kinship``, the kinship value included."""
+    return kinship_value_table(db, as_of=as_of)
 
 
 def inbreeding(db: str | None = None, *, as_of: str | None = None) -> dict[str, float]:
@@ -158,9 +157,127 @@ def recommend_reintroduction(db: str | None = None, *, count: int, sex_ratio: tu
 
 
 # --- demography (life tables, census, pyramid) ---
+def life_table(db: str | None = None, *, sex: str = "all", first_year: int | None = None,
+               last_year: int | None = None, as_of: str | None = None, population: str = "captive",
+               width: int = 1) -> Any:
+    """``demography life-table``: a ``services.demography.LifeTableReport`` (``.table.rows``, ``.growth``)."""
+    from .services.demography import life_table_report
+
+    with session_scope(_url(db)) as session:
+        return life_table_report(session, first_year=first_year, last_year=last_year, sex=sex, as_of=as_of,
+                                 population=population, width=width)
+
+
+def demography_summary(db: str | None = None, *, first_year: int | None = None, last_year: int | None = None,
+                       as_of: str | None = None, population: str = "captive") -> Any:
+    """``demography summary``: λ, r, T, R0 of females, males and both (``services.demography.GrowthSummary``)."""
+    from .services.demography import growth_summary
+
+    with session_scope(_url(db)) as session:
+        return growth_summary(session, first_year=first_year, last_year=last_year, as_of=as_of,
+                              population=population)
+
+
+def census(db: str | None = None, *, by: str = "region", every: str = "year", first_year: int | None = None,
+           last_year: int | None = None, as_of: str | None = None) -> Any:
+    """``demography census``: living counts at each year or month end (``services.demography.CensusReport``)."""
+    from .services.demography import census_report
+
+    with session_scope(_url(db)) as session:
+        return census_report(session, by=by, every=every, first_year=first_year, last_year=last_year, as_of=as_of)
+
+
+def age_pyramid(db: str | None = None, *, as_of: str | None = None, population: str = "all", width: int = 1) -> Any:
+    """``demography pyramid``: living animals per sex and age class (``services.demography.PyramidReport``)."""
+    from .services.demography import age_pyramid as run
+
+    with session_scope(_url(db)) as session:
+        return run(session, as_of=as_of, population=population, width=width)
+
+
+def kinship_value_table(db: str | None = None, *, as_of: str | None = None) -> list[dict[str, Any]]:
+    """``genetics mean-kinship`` with the kinship value (KV) next to MK, as the CLI prints it."""
+    from .services.demography import kinship_weights
+    from .services.genetics import mean_kinship_rows
+
+    loaded = load_pedigree(db, as_of=as_of)
+    ids = [loaded.pedigree.ids[int(i)] for i in loaded.pedigree.living]
+    with session_scope(_url(db)) as session:
+        weights = kinship_weights(session, loaded.day, ids)
+    return mean_kinship_rows(loaded, weights)
+
 
 
 # --- relate and pedigree drawings ---
 
 
+def relate(db: str | None, a: str, b: str, *, max_paths: int | None = 1000, as_of: str | None = None) -> Any:
+    """φ(A, B) explained by Wright's paths (``studbook relate``): a ``services.drawing.RelateResult``.
+
+    ``.kinship`` is the fast kinship; ``.relationship.paths`` the paths, largest contribution first
+    (at most *max_paths*; ``.relationship.complete`` says whether all are listed, and then
+    ``.paths_sum`` equals ``.kinship``).
+    """
+    from .services.drawing import relate_animals
+
+    return relate_animals(load_pedigree(db, as_of=as_of), a, b, max_paths=max_paths)
+
+
+def pedigree_drawing(db: str | None, studbook_id: str | None = None, *, pair: tuple[str, str] | None = None,
+                     ancestors: int | None = None, descendants: int = 0, as_of: str | None = None) -> Any:
+    """A pedigree drawing (``studbook pedigree ID`` / ``--pair A B``): a ``services.drawing.PedigreeDrawing``.
+
+    ``.dot`` is the Graphviz text; ``.nodes`` and ``.edges`` what is drawn. Render it with
+    :func:`render_pedigree`.
+    """
+    from .errors import InvalidInputError
+    from .services.drawing import pedigree_drawing as run
+
+    if (studbook_id is None) == (pair is None):
+        raise InvalidInputError("give one animal ID or a pair", "pedigree_drawing(db, '1422') or pair=('A', 'B')")
+    ids = list(pair) if pair else [str(studbook_id)]
+    return run(load_pedigree(db, as_of=as_of), ids, ancestors=ancestors, descendants=descendants,
+               pair=pair is not None)
+
+
+def render_pedigree(drawing: Any, fmt: str = "svg") -> bytes:
+    """SVG or PNG bytes of a :func:`pedigree_drawing` (or of DOT text), by Graphviz ``dot``."""
+    from .services.drawing import render
+
+    return render(drawing if isinstance(drawing, str) else drawing.dot, fmt)
+
+
 # --- genetics history and report ---
+
+
+def genetic_history(db: str | None = None, *, every: str = "year", from_year: int | None = None,
+                    to_year: int | None = None, as_of: str | None = None) -> list[dict[str, Any]]:
+    """GD, FGE, mean MK, mean F, founders represented and N living at each year (or month) end, from the
+    book as it stood then (``studbook genetics history``); each row equals ``genetic_summary(as_of=day)``."""
+    from .services.history import genetic_history as history
+    from .services.history import read_book_rows
+    from .services.pedigree_rows import parse_as_of
+
+    url = _url(db)
+    rows = read_book_rows(url, lambda: session_scope(url))
+    return history(rows, every=every, from_year=from_year, to_year=to_year, as_of=parse_as_of(as_of)).rows()
+
+
+def report(db: str | None = None, *, output: str | Path, pdf: str | Path | None = None, as_of: str | None = None,
+           iterations: int = 1000, seed: int = 1) -> Any:
+    """Write the population report (``studbook report``): one self-contained HTML file, and the same as PDF
+    when *pdf* is given. Returns the gathered :class:`studbook.services.report.ReportData`."""
+    from .report_render import html_to_pdf, render_html
+    from .services.pedigree_rows import parse_as_of
+    from .services.report import HTML_SUFFIXES, check_report_target, gather_report, write_file_atomic
+
+    check_report_target(Path(output), HTML_SUFFIXES, "output")
+    if pdf is not None:
+        check_report_target(Path(pdf), (".pdf",), "pdf")
+    with session_scope(_url(db)) as session:
+        data = gather_report(session, parse_as_of(as_of), iterations=iterations, seed=seed)
+    html = render_html(data)
+    write_file_atomic(Path(output), html.encode("utf-8"))
+    if pdf is not None:
+        write_file_atomic(Path(pdf), html_to_pdf(html))
+    return data

@@ -4,6 +4,11 @@ Installed on write sessions by ``db.session_scope``. After each flush it records
 for every inserted, updated or deleted row, who (``session.info['user']``), when,
 which command, and the row's values before and after. The table itself is
 append-only (database triggers refuse UPDATE and DELETE on it).
+
+It also holds the two access hooks of the db layer: the *access guard* (a write that came
+through no checked service is judged by table: only the keeper may make it, a
+coordinator may write plans) and :func:`record_denial`, which writes a refused write to
+the log, with the real user, after its transaction was rolled back.
 """
 
 from __future__ import annotations
@@ -13,9 +18,11 @@ import os
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import event, insert, inspect
+from sqlalchemy import Connection, event, insert, inspect, text
 from sqlalchemy.orm import Session
 
+from .access import Actor, local_keeper, table_write_allowed
+from .errors import PermissionDeniedError
 from .models import AuditLog, Base
 
 
@@ -42,6 +49,13 @@ def _columns(obj: Base) -> list[str]:
     return [c.key for c in inspect(obj).mapper.column_attrs]
 
 
+SECRETS = ("password_hash", "token_hash")  # never copied into the log, not even hashed
+
+
+def _redact(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: "(secret)" if k in SECRETS and v is not None else v for k, v in values.items()}
+
+
 def _snapshot(obj: Base) -> dict[str, Any]:
     return {k: _plain(getattr(obj, k)) for k in _columns(obj)}
 
@@ -64,6 +78,8 @@ def _label(obj: Base) -> str | None:
     for attr in ("studbook_id", "code"):
         if hasattr(obj, attr):
             return str(getattr(obj, attr))
+    if obj.__tablename__ == "pending_update":
+        return getattr(obj, "record", None)
     animal = getattr(obj, "animal", None)
     if isinstance(animal, str):
         return animal
@@ -98,22 +114,79 @@ def _after_flush(session: Session, _ctx: Any) -> None:
         )
 
     for obj in session.new:
-        add("insert", obj, None, _snapshot(obj))
+        add("insert", obj, None, _redact(_snapshot(obj)))
     for obj in session.dirty:
         if session.is_modified(obj, include_collections=False):
             before, after = _before(obj), _snapshot(obj)
             changed = {k for k in after if before.get(k) != after[k]}
             if changed:
-                add("update", obj, {k: before[k] for k in changed}, {k: after[k] for k in changed})
+                add("update", obj, _redact({k: before[k] for k in changed}), _redact({k: after[k] for k in changed}))
     for obj in session.deleted:
-        add("delete", obj, _before(obj), None)
+        add("delete", obj, _redact(_before(obj)), None)
     if rows:
         session.connection().execute(insert(AuditLog), rows)
 
 
 def set_reason(session: Session, reason: str | None) -> None:
-    """Why the following writes are made: lands in their audit rows (required for corrections and voids)."""
+    """Why the following writes are made: lands in their audit rows (required for corrections and voids).
+
+    While an approved pending update is applied, its note (who asked, who approved) is added.
+    """
+    note = session.info.get("pending_note")
+    if note:
+        reason = f"{reason} ({note})" if reason else note
     session.info["reason"] = reason
+
+
+def acting(session: Session) -> Actor:
+    """The actor of the session (set by ``db.session_scope``); a keeper named by the audit user otherwise."""
+    actor = session.info.get("actor")
+    return actor if isinstance(actor, Actor) else local_keeper(str(session.info.get("user", "unknown")))
+
+
+def check_unguarded_write(session: Session, tables: set[str]) -> None:
+    """The safety net: a write no checked service has authorised is judged by its tables."""
+    tables = tables - {AuditLog.__tablename__}
+    if not tables or session.info.get("access_checked"):
+        return
+    decision = table_write_allowed(acting(session), frozenset(tables))
+    if not decision.applies:
+        raise PermissionDeniedError(f"{decision.reason}; nothing was written",
+                                    "ask the studbook keeper", action="write", record=", ".join(sorted(tables)))
+
+
+def _before_flush(session: Session, _ctx: Any, _instances: Any) -> None:
+    tables = {o.__tablename__ for o in (*session.new, *session.deleted)}
+    tables |= {o.__tablename__ for o in session.dirty if session.is_modified(o, include_collections=False)}
+    check_unguarded_write(session, tables)
+
+
+def install_access_guard(session: Session) -> None:
+    if not session.info.get("_guard_installed"):
+        event.listen(session, "before_flush", _before_flush)
+        session.info["_guard_installed"] = True
+
+
+def record_denial(conn: Connection, url: str, actor: Actor | None, command: str | None,
+                  exc: PermissionDeniedError) -> None:
+    """After the rollback of a refused write: one ``deny`` row in ``audit_log`` with the real user,
+    in a short transaction of its own (and the error's own after-rollback bookkeeping, such as
+    the failed-login counter). Never hides the original error."""
+    name = actor.name if actor is not None else "unknown"
+    try:
+        with conn.begin():
+            if not url.startswith("sqlite"):
+                conn.execute(text("SELECT set_config('studbook.user', :name, true)"), {"name": name})
+            for step in getattr(exc, "after_rollback", ()):
+                step(conn)
+            conn.execute(insert(AuditLog), [{
+                "at": datetime.now(UTC), "user": name, "command": command, "action": "deny",
+                "table_name": (exc.action or "write")[:40], "row_id": None,
+                "record": (exc.record or None) and str(exc.record)[:64], "before": None,
+                "after": {"role": actor.role if actor else None, "refused": exc.reason}, "reason": exc.reason,
+            }])
+    except Exception:  # the denial stands even when it cannot be logged (e.g. no schema yet)
+        pass
 
 
 def install_audit(session: Session) -> None:
@@ -130,6 +203,7 @@ def log_bulk_inserts(session: Session, table_name: str, rows: list[tuple[int | N
     """
     if not rows:
         return
+    check_unguarded_write(session, {table_name})
     now = datetime.now(UTC)
     user = session.info.get("user", "unknown")
     command = session.info.get("command")

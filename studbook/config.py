@@ -12,7 +12,7 @@ DEFAULT_DB = "studbook.db"
 
 # The newest migration. ``db.require_head`` compares the database with it without
 # loading alembic (fast start); tests/test_migrations.py checks it against the scripts.
-SCHEMA_HEAD = "0004"
+SCHEMA_HEAD = "0005"
 
 
 def resolve_url(db: str | None) -> str:

@@ -20,12 +20,14 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, inspect, text
-from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
+from sqlalchemy import Engine, create_engine, event, inspect, select, text
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
+from .access import Actor, ActorLike, as_actor, local_keeper
 from .config import DEFAULT_DB, SCHEMA_HEAD, is_sqlite, resolve_url, sqlite_path  # noqa: F401  (re-exported)
-from .errors import ConflictError, DatabaseError, SchemaOutOfDateError, ValidationError
+from .errors import ConflictError, DatabaseError, PermissionDeniedError, SchemaOutOfDateError, ValidationError
 
 PG_WRITE_LOCK_KEY = 0x5354_4442  # "STDB": one advisory lock for all writers
 SQLITE_BUSY_TIMEOUT_MS = 60_000
@@ -222,13 +224,20 @@ def session_scope(
     user: str = "unknown",
     command: str | None = None,
     check_schema: bool = True,
+    actor: ActorLike | None = None,
+    act_as: str | None = None,
 ) -> Iterator[Session]:
     """One command = one transaction.
 
     Commits when the block ends normally; rolls back on any exception.
     Write sessions are serialised (BEGIN IMMEDIATE / advisory lock).
+
+    Who is acting (``session.info["actor"]``) is decided here, in one place: *actor* when
+    given (the web app passes the actor of its login session), else :func:`resolve_actor`
+    (the CLI and the Python API). A :class:`PermissionDeniedError` rolls the transaction
+    back and is then recorded in ``audit_log`` in a short transaction of its own.
     """
-    from .audit import install_audit
+    from .audit import install_access_guard, install_audit, record_denial
 
     if check_schema:
         require_head(url)
@@ -246,12 +255,31 @@ def session_scope(
         session.info["command"] = command
         if write:
             install_audit(session)
+            install_access_guard(session)
             if not is_sqlite(url):
                 session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PG_WRITE_LOCK_KEY})
         try:
-            yield session
-            session.flush()
-            trans.commit()
+            try:
+                set_actor(session, as_actor(actor) if actor is not None else
+                          resolve_actor(session, url, user, act_as) if check_schema else local_keeper(user))
+                yield session
+                session.flush()
+                trans.commit()
+            except ProgrammingError as exc:
+                if "row-level security" not in str(exc.orig):
+                    raise
+                raise PermissionDeniedError(f"the database refused the change: {_one_line(exc.orig)}",
+                                            "nothing was written; the row-level security of PostgreSQL "
+                                            "refused a write this user may not make") from None
+            except StaleDataError:
+                if is_sqlite(url):
+                    raise
+                raise PermissionDeniedError("the database refused to change a record this user may not change "
+                                            "(row-level security)", "nothing was written") from None
+        except PermissionDeniedError as exc:
+            _rollback(trans)
+            record_denial(conn, url, session.info.get("actor") or (as_actor(actor) if actor else None), command, exc)
+            raise
         except (IntegrityError, DataError) as exc:
             _rollback(trans)
             raise ValidationError(
@@ -271,6 +299,65 @@ def session_scope(
             session.close()
     finally:
         conn.close()
+
+
+def load_actor(session: Session, name: str) -> Actor | None:
+    """The user *name* of the ``app_user`` table as an :class:`Actor` (None when there is no such user)."""
+    from .models import AppUser
+
+    user = session.scalar(select(AppUser).where(AppUser.name == name))
+    if user is None:
+        return None
+    return Actor(name=user.name, role=user.role, active=user.active,
+                 institutions=frozenset(ui.institution.code for ui in user.institutions))
+
+
+def resolve_actor(session: Session, url: str, user: str, act_as: str | None = None) -> Actor:
+    """Who the CLI or the Python API acts as.
+
+    * No users in the book (the bootstrap rule): the local user *user* is the keeper.
+    * SQLite: the local user is the keeper (named *user*, as ``--user`` says).
+    * PostgreSQL: the user named like the database login (``SELECT current_user``); a
+      superuser login that is no studbook user is the keeper, named *user*; any other login
+      that is no studbook user may only read (a reader named like the login).
+    * *act_as* (``--as NAME``): a keeper acts as the user NAME (e.g. to enter a registrar's
+      record on their behalf, or to check what a registrar may do).
+    """
+    from .models import AppUser
+
+    if session.scalar(select(AppUser.id).limit(1)) is None:
+        base = local_keeper(user)
+    elif is_sqlite(url):
+        base = local_keeper(user)
+    else:
+        login = str(session.scalar(text("SELECT current_user")))
+        found = load_actor(session, login)
+        if found is not None:
+            base = found
+        elif session.scalar(text("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")):
+            base = local_keeper(user)
+        else:  # reads only (the web app's own login, before anyone has logged in)
+            base = Actor(name=login, role="reader")
+    if act_as is None or act_as == base.name:
+        return base
+    session.info["actor"] = base  # a refusal below is audited with the real user
+    if not (base.is_keeper and base.active):
+        raise PermissionDeniedError(f"only a keeper may act as another user (--as {act_as}); "
+                                    f"{base.role} {base.name} may not",
+                                    "leave out --as")
+    other = load_actor(session, act_as)
+    if other is None:
+        raise PermissionDeniedError(f"--as {act_as}: no such studbook user", "`studbook user list` shows the users")
+    return other
+
+
+def set_actor(session: Session, actor: Actor) -> None:
+    """Make *actor* the acting user of the session's transaction: ``session.info["actor"]``, the
+    audit user, and on PostgreSQL ``studbook.user`` (read by the row-level security policies)."""
+    session.info["actor"] = actor
+    session.info["user"] = actor.name
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT set_config('studbook.user', :name, true)"), {"name": actor.name})
 
 
 def bulk_execute(connection: Any, sql_table: Any, rows: list[dict[str, Any]], *, where_key: str | None = None,

@@ -5,7 +5,8 @@ Every error carries a *reason* (what went wrong, naming the record), an optional
 ``studbook.cli`` turns them into text and an exit status.
 
 Exit codes: 0 ok, 1 domain/user error, 2 usage error (click), 3 database schema or
-connection, 4 conflict (concurrent writers, retries exhausted), 130 interrupted.
+connection, 4 conflict (concurrent writers, retries exhausted), 5 permission (the acting user
+may not do this, or cannot log in), 130 interrupted.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ class ExitCode(IntEnum):
     USAGE = 2
     DATABASE = 3
     CONFLICT = 4
+    PERMISSION = 5
     INTERRUPTED = 130
 
 
@@ -81,3 +83,23 @@ class DatabaseError(StudbookError):
 
 class SchemaOutOfDateError(DatabaseError):
     """The database schema is behind the code."""
+
+
+class PermissionDeniedError(StudbookError):
+    """The acting user may not make this write (a reader writing, a registrar approving...).
+
+    Nothing is written; the denial itself is recorded in the audit log (``action`` and
+    ``record`` say what was refused).
+    """
+
+    exit_code = ExitCode.PERMISSION
+
+    def __init__(self, reason: str, hint: str | None = None, *, action: str | None = None,
+                 record: str | None = None) -> None:
+        super().__init__(reason, hint)
+        self.action = action
+        self.record = record
+
+
+class AuthError(PermissionDeniedError):
+    """A login failed: unknown user, wrong password, disabled or locked account."""

@@ -289,7 +289,8 @@ class AuditLog(Base):
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     reason: Mapped[str | None] = mapped_column(Text)  # why: required for corrections and voids
 
-    __table_args__ = (CheckConstraint("action IN ('insert','update','delete')", name="action"),)
+    # 'deny': a write refused by the access rules (written after the rollback, with the real user).
+    __table_args__ = (CheckConstraint("action IN ('insert','update','delete','deny')", name="action"),)
 
 
 class Problem(Base):
@@ -380,3 +381,85 @@ class Recommendation(Base):
         CheckConstraint("status IN ('proposed','accepted','declined','fulfilled','failed')", name="status"),
         Index("ix_recommendation_open", "kind", "status"),
     )
+
+
+# --- users, roles, login sessions, pending updates (issue 12) -------------------------------
+
+USER_ROLES = ("keeper", "coordinator", "registrar", "reader")
+PENDING_STATUSES = ("pending", "approved", "rejected")
+
+
+class AppUser(Base):
+    """A studbook user: a role, the institutions of a registrar, an argon2id password hash.
+
+    ``failed_logins`` counts failed logins since the last success; after
+    ``services.users.MAX_FAILED_LOGINS`` the account is locked until ``locked_until``.
+    """
+
+    __tablename__ = "app_user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    role: Mapped[str] = mapped_column(String(12))
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[str] = mapped_column(String(120))
+
+    institutions: Mapped[list[UserInstitution]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", order_by="UserInstitution.id")
+
+    __table_args__ = (CheckConstraint("role IN ('keeper','coordinator','registrar','reader')", name="role"),)
+
+
+class UserInstitution(Base):
+    """A registrar's institution (one row per user and institution)."""
+
+    __tablename__ = "user_institution"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
+    institution_id: Mapped[int] = mapped_column(ForeignKey("institution.id"))
+
+    user: Mapped[AppUser] = relationship(back_populates="institutions")
+    institution: Mapped[Institution] = relationship()
+
+    __table_args__ = (UniqueConstraint("user_id", "institution_id", name="uq_user_institution_pair"),)
+
+
+class LoginSession(Base):
+    """A web login: only the SHA-256 of its random token is stored."""
+
+    __tablename__ = "login_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class PendingUpdateRow(Base):
+    """A registrar's write about an animal held elsewhere, waiting for the keeper or a coordinator.
+
+    ``action`` names the service, ``parameters`` its keyword arguments (JSON); approval
+    runs that service as the approver, recording ``requested_by`` in the audit reason.
+    """
+
+    __tablename__ = "pending_update"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    action: Mapped[str] = mapped_column(String(32))
+    parameters: Mapped[dict[str, Any]] = mapped_column(JSON)
+    record: Mapped[str | None] = mapped_column(String(64), index=True)
+    summary: Mapped[str] = mapped_column(Text)
+    requested_by: Mapped[str] = mapped_column(String(120))
+    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    decided_by: Mapped[str | None] = mapped_column(String(120))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    reason: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (CheckConstraint("status IN ('pending','approved','rejected')", name="status"),)

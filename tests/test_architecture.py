@@ -12,7 +12,7 @@ from conftest import ROOT
 
 PKG = ROOT / "studbook"
 DOMAIN = [PKG / "pedigree.py", PKG / "records.py", PKG / "rules.py", PKG / "loops.py", PKG / "text.py",
-          PKG / "dates.py", PKG / "errors.py",
+          PKG / "dates.py", PKG / "errors.py", PKG / "access.py", PKG / "demography.py", PKG / "drawing.py",
           PKG / "config.py", *sorted((PKG / "genetics").glob("*.py")), *sorted((PKG / "recommend").glob("*.py")),
           *sorted((PKG / "io").glob("*.py")), PKG / "services" / "pedigree_rows.py"]
 UI = ("click", "rich")
@@ -76,3 +76,25 @@ def test_sqlite_analysis_does_not_load_sqlalchemy(tmp_path):
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert p.returncode == 0, p.stderr
     assert p.stdout.strip() == "False"
+
+
+# The web application is an outer layer beside the CLI: it may import services (and the domain),
+# never the CLI; nothing inside (services, domain, CLI) imports it.
+WEB = sorted((PKG / "web").glob("*.py"))
+
+
+@pytest.mark.parametrize("path", WEB, ids=lambda p: p.name)
+def test_web_is_an_outer_layer_over_services(path):
+    mods = imported_modules(path)
+    assert not _hits(mods, UI), f"{path.name} imports {_hits(mods, UI)}"
+    assert not [m for m in mods if m.startswith("studbook.cli")], f"{path.name} imports the CLI"
+
+
+@pytest.mark.parametrize("path", [*DOMAIN, *sorted((PKG / "services").glob("*.py")),
+                                  *sorted((PKG / "cli").glob("*.py"))], ids=lambda p: str(p.relative_to(ROOT)))
+def test_nothing_inside_imports_the_web(path):
+    mods = imported_modules(path)
+    inner = [m for m in mods if m.startswith("studbook.web")]
+    if path.name == "serve.py":  # `studbook serve` starts the web application: the one allowed door
+        return
+    assert not inner, f"{path.name} imports {inner}"

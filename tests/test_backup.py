@@ -93,7 +93,8 @@ def test_sqlite_backup_holds_writes_still_in_the_wal(tmp_path):
 def test_refusals_write_nothing(sample_url, tmp_path):
     exists = tmp_path / "exists.bak"
     exists.write_text("keep me")
-    assert_refused(sample_url, ["backup", str(exists)], "already exists", "never overwrites")
+    r = assert_refused(sample_url, ["backup", str(exists)], "already exists")
+    assert "never overwrites" in r.stderr
     assert exists.read_text() == "keep me"
     assert_refused(sample_url, ["backup", str(tmp_path / "missing" / "x.bak")], "does not exist")
     assert not (tmp_path / "missing").exists()

@@ -15,7 +15,7 @@ from studbook import db
 from studbook.models import Base
 
 TABLES = {"species", "institution", "animal", "parent_candidate", "local_id", "event", "audit_log", "plan",
-          "recommendation", "problem"}
+          "recommendation", "problem", "app_user", "user_institution", "login_session", "pending_update"}
 
 
 def _tables(url):

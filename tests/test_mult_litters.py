@@ -141,3 +141,21 @@ def test_sample_book_littermates_share_their_mult_sire(sample_url):
     phi_vd = float(pi @ K[:2, 2])
     # φ(littermates) = ¼(φ_VV + 2 φ_VD + φ_DD): full sibs by the one (unknown) sire
     assert abs(K[3, 4] - 0.25 * (phi_vv + 2 * phi_vd + K[2, 2])) < 1e-14
+
+
+def test_founders_count_living_descendants_through_mult_candidates():
+    from studbook.genetics.founders import founder_codes
+    from studbook.services.genetics import _living_descendants
+
+    ped = Pedigree.from_records([R("S1", sex="M"), R("S2", sex="M"), R("D", sex="F"),
+                                 R("X", dam="D", sire_mult=HALF, alive=True),
+                                 R("Y", dam="D", sire_mult=HALF, alive=True)])
+    codes = founder_codes(ped)
+    count = dict(zip([ped.ids[c] for c in codes.tolist()], _living_descendants(ped, codes, ped.living)))
+    assert count == {"S1": 2, "S2": 2, "D": 2}  # was 0, 0, 2: MULT candidates were not followed
+
+
+def test_founders_of_an_empty_day_is_an_empty_table(sample_url):
+    from conftest import jout
+
+    assert jout(sample_url, "genetics", "founders", "--as-of", "1900-01-01", "--no-gene-drop") == []

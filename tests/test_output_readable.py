@@ -150,3 +150,11 @@ def test_gene_drop_puts_the_pmx_comparable_fge_first(sample_url):
     assert s["founder_genome_equivalents_from_gd_se"] == pytest.approx(se / (2 * (1 - gd) ** 2))
     assert abs(s["founder_genome_equivalents_from_gd"] - s["founder_genome_equivalents_from_mk"]) < 0.5
     assert s["founder_genome_equivalents_allele_retention"] > s["founder_genome_equivalents_from_gd"] + 1
+
+
+def test_inbreeding_csv_shows_round_off_as_zero(sample_url):
+    # 1229-1231: parents related only through round-off (F computed as -1.1e-16 before)
+    rows = {r["id"]: r["F"] for r in csv.DictReader(io.StringIO(ok(sample_url, "genetics", "inbreeding",
+                                                                   "--format", "csv").stdout))}
+    assert [rows[x] for x in ("1229", "1230", "1231")] == ["0.0", "0.0", "0.0"]
+    assert not any("e-1" in v for v in rows.values())

@@ -1,4 +1,6 @@
-"""Animal and event commands: animal add/list/show/update, birth, transfer, death, release, ltf, history, pedigree."""
+"""Animal and event commands: animal add/list/show/update, birth, transfer, death, release, ltf, history.
+
+`pedigree` lives in ``pedigree_draw``."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import click
 
 from .app import AppContext, pass_app
 from .output import as_of_option, emit, emit_object, format_option, message, warnings
+from .pending import became_pending
 
 SEX = click.Choice(["M", "F", "U"], case_sensitive=False)
 
@@ -38,12 +41,15 @@ def animal_add(app: AppContext, studbook_id: str, sex: str, birth_date: str, at:
     from ..services.animals import add_animal, parse_parent
 
     with app.session(write=True) as session:
-        animal_, warns = add_animal(
+        result = add_animal(
             session, studbook_id, sex=sex.upper(), birth_date=birth_date, at=at,
             sire=parse_parent(list(sire), "sire") if sire else None,
             dam=parse_parent(list(dam), "dam") if dam else None,
             wild_born=wild_born, capture_date=capture_date, house_name=house_name, rearing=rearing, local_id=local_id,
         )
+        if became_pending(result):
+            return
+        animal_, warns = result
         sid = animal_.studbook_id
     warnings(warns)
     message(f"Added animal {sid}.")
@@ -141,6 +147,8 @@ def animal_update(app: AppContext, studbook_id: str, new_sex: str | None, birth_
             session, studbook_id, reason=reason, flags={k: v for k, v in flags.items() if v is not None},
             sex=new_sex, birth_date=birth_date, sire=parse_parent(list(sire), "sire") if sire else None,
             dam=parse_parent(list(dam), "dam") if dam else None, birth_institution=birth_institution)
+    if became_pending(result):
+        return
     warnings(result.warnings)
     message(f"Updated animal {studbook_id}: {', '.join(result.changed)}.")
 
@@ -154,7 +162,9 @@ def animal_void(app: AppContext, studbook_id: str, reason: str) -> None:
     from ..services.corrections import void_animal
 
     with app.session(write=True) as session:
-        void_animal(session, studbook_id, reason=reason)
+        result = void_animal(session, studbook_id, reason=reason)
+    if became_pending(result):
+        return
     message(f"Animal {studbook_id} is void.")
 
 
@@ -187,6 +197,8 @@ def birth(app: AppContext, dam: str, sire: tuple[str, ...], date: str, at: str, 
                                 cubs=list(cubs), rearing=rearing, artificial_insemination=ai, names=list(names) or None,
                                 local_ids=list(local_ids) or None, laid_at=laid_at, wild_egg=wild_egg,
                                 add_to_litter=add_to_litter)
+    if became_pending(result):
+        return
     warnings(result.warnings)
     if fmt == "table":
         message(f"Registered litter {result.litter_id} of {len(result.studbook_ids)} at {result.institution} on "
@@ -199,6 +211,8 @@ def birth(app: AppContext, dam: str, sire: tuple[str, ...], date: str, at: str, 
 
 
 def _event_done(result: Any) -> None:
+    if became_pending(result):
+        return
     warnings(result.warnings)
     where = f" {result.from_institution} -> {result.institution}" if result.from_institution else (
         f" at {result.institution}" if result.institution else "")
@@ -292,52 +306,3 @@ def history(app: AppContext, studbook_id: str, fmt: str) -> None:
     with app.session() as session:
         rows = [asdict(h) for h in get_history(session, studbook_id)]
     emit(rows, fmt, title=f"History of {studbook_id}")
-
-
-@click.command()
-@click.argument("studbook_id")
-@click.option("--generations", type=int, default=3, show_default=True)
-@format_option
-@pass_app
-def pedigree(app: AppContext, studbook_id: str, generations: int, fmt: str) -> None:
-    """A tree of an animal's ancestors."""
-    from ..services.animals import pedigree_tree
-
-    with app.session() as session:
-        tree = pedigree_tree(session, studbook_id, generations)
-    if fmt == "json":
-        from .output import emit_json
-
-        emit_json(asdict(tree))
-        return
-    if fmt == "csv":
-        rows: list[dict[str, Any]] = []
-
-        def walk(node: Any, depth: int) -> None:
-            rows.append({"generation": depth, "role": node.role, "id": node.label, "sex": node.sex, "birth": node.birth})
-            for p in node.parents:
-                walk(p, depth + 1)
-
-        walk(tree, 0)
-        emit(rows, "csv")
-        return
-    from rich.text import Text
-    from rich.tree import Tree
-
-    from .output import console, printable
-
-    def label(node: Any) -> Text:
-        # A Text, never markup: IDs and labels are stored text ("[/]" must print as "[/]").
-        sym = {"M": "♂", "F": "♀"}.get(node.sex or "", "")
-        if node.studbook_id is None:
-            return Text(printable(f"{node.role}: {node.label}"), style="dim")
-        role = "" if node.role == "animal" else f"{node.role}: "
-        return Text.assemble(printable(role), (printable(node.label), "bold"), printable(f" {sym} b. {node.birth}"))
-
-    def build(t: Any, node: Any) -> None:
-        for p in node.parents:
-            build(t.add(label(p)), p)
-
-    root = Tree(label(tree))
-    build(root, tree)
-    console().print(root)

@@ -19,6 +19,7 @@ class AppContext:
     db: str | None
     user: str | None
     debug: bool
+    act_as: str | None = None
 
     @property
     def url(self) -> str:
@@ -39,7 +40,7 @@ class AppContext:
         ctx = click.get_current_context()
         command = " ".join(ctx.command_path.split()[1:]) or None
         with session_scope(self.url, write=write, user=self.username(), command=command,
-                           check_schema=check_schema) as session:
+                           check_schema=check_schema, act_as=self.act_as) as session:
             yield session
 
 
@@ -54,12 +55,18 @@ LAZY_COMMANDS = {
     "import": "imports:import_group",
     "animal": "animals:animal", "birth": "animals:birth", "transfer": "animals:transfer",
     "death": "animals:death", "release": "animals:release", "ltf": "animals:ltf", "capture": "animals:capture",
-    "history": "animals:history", "pedigree": "animals:pedigree",
+    "history": "animals:history", "pedigree": "pedigree_draw:pedigree", "relate": "relate:relate",
     "event": "corrections:event", "problems": "corrections:problems",
     "genetics": "genetics:genetics",
     "parentage": "parentage:parentage",
     "recommend": "recommend:recommend", "plan": "recommend:plan",
     "export": "export:export",
+    "backup": "backup:backup", "restore": "backup:restore",
+    "demography": "demography:demography",
+    "report": "report:report",
+    "user": "users:user",
+    "pending": "pending:pending",
+    "serve": "serve:serve",
 }
 
 
@@ -83,10 +90,12 @@ class LazyGroup(click.Group):
               help="Database: a file path (SQLite) or a SQLAlchemy URL such as "
                    "postgresql+psycopg://user@host/db. Env STUDBOOK_DB; default ./studbook.db.")
 @click.option("--user", envvar="STUDBOOK_USER", help="Who is writing (audit log). Env STUDBOOK_USER; default the OS login.")
+@click.option("--as", "act_as", metavar="NAME",
+              help="Act as the studbook user NAME (a keeper only; see docs/users-and-roles.md).")
 @click.option("--debug", is_flag=True, help="Show the traceback of unexpected errors.")
 @click.version_option(__version__, prog_name="studbook")
 @click.pass_context
-def cli(ctx: click.Context, db: str | None, user: str | None, debug: bool) -> None:
+def cli(ctx: click.Context, db: str | None, user: str | None, act_as: str | None, debug: bool) -> None:
     """studbook: records, genetics and breeding decisions for a captive-breeding studbook."""
-    ctx.obj = AppContext(db=db, user=user, debug=debug)
+    ctx.obj = AppContext(db=db, user=user, debug=debug, act_as=act_as)
 

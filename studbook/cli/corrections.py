@@ -8,6 +8,7 @@ import click
 
 from .app import AppContext, pass_app
 from .output import emit, format_option, message, warnings
+from .pending import became_pending
 
 
 @click.group()
@@ -46,6 +47,8 @@ def event_update(app: AppContext, event_id: int, date: str | None, at: str | Non
     with app.session(write=True) as session:
         result = correct_event(session, event_id, reason=reason, date=date, at=at, from_code=from_code,
                                cause=cause, site=site, local_id=local_id)
+    if became_pending(result):
+        return
     warnings(result.warnings)
     message(f"Corrected {result.record}: {', '.join(result.changed)}.")
 
@@ -60,6 +63,8 @@ def event_void(app: AppContext, event_id: int, reason: str) -> None:
 
     with app.session(write=True) as session:
         result = void_event(session, event_id, reason=reason)
+    if became_pending(result):
+        return
     warnings(result.warnings)
     message(f"Event {event_id} is void.")
 

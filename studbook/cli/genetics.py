@@ -89,13 +89,25 @@ def kinship_cmd(app: AppContext, ids: tuple[str, ...], ids_file: str | None, mat
 @format_option
 @pass_app
 def mean_kinship_cmd(app: AppContext, as_of: str | None, fmt: str) -> None:
-    """Mean kinship table of the living analysis population, lowest MK (most valuable) first."""
-    from ..services.genetics import KINSHIP_VALUE_NOTE, mean_kinship_rows
+    """Mean kinship table of the living analysis population, lowest MK (most valuable) first.
 
-    rows = mean_kinship_rows(_load(app, as_of))
-    emit(rows, fmt, title="Mean kinship (living analysis population)")
+    Next to MK, the kinship value KV (MK weighted by the reproductive value of the kin, from the
+    captive life tables of the whole book; `studbook demography life-table`), or null with the reason.
+    """
+    from ..services.demography import kinship_weights
+    from ..services.genetics import mean_kinship_rows
+
+    loaded = _load(app, as_of)
+    ids = [loaded.pedigree.ids[int(i)] for i in loaded.pedigree.living]
+    with app.session() as session:
+        weights = kinship_weights(session, loaded.day, ids)
+    rows = mean_kinship_rows(loaded, weights)
+    note = rows[0]["kinship_value_note"] if rows else None
     if fmt == "table":
-        message(f"Note: {KINSHIP_VALUE_NOTE}.")
+        rows = [{k: v for k, v in r.items() if k != "kinship_value_note"} for r in rows]
+    emit(rows, fmt, title="Mean kinship (living analysis population)")
+    if note:
+        message(f"Note: {note}.")
 
 
 @genetics.command("summary")
@@ -219,3 +231,50 @@ def _gene_drop_table(summary: dict[str, Any]) -> dict[str, Any]:
             v = f"{v:.6g}" + (f" ± {se:.2g} (SE)" if isinstance(se, float) else "")
         out[label] = v
     return out
+
+
+@genetics.command("history")
+@click.option("--every", type=click.Choice(["year", "month"]), default="year", show_default=True,
+              help="A point at each year end (31 December) or each month end.")
+@click.option("--from", "from_year", type=int, metavar="YEAR", help="First year (default: the first with living animals).")
+@click.option("--to", "to_year", type=int, metavar="YEAR", help="Last year (default: the year of the reference day).")
+@as_of_option
+@format_option
+@pass_app
+def history_cmd(app: AppContext, every: str, from_year: int | None, to_year: int | None, as_of: str | None,
+                fmt: str) -> None:
+    """GD, FGE, mean MK, mean F, founders represented and N living at each year end, from the book as it
+    stood then (each point equals `genetics summary --as-of` that day)."""
+    from ..services.history import genetic_history, read_book_rows
+    from ..services.pedigree_rows import parse_as_of
+
+    day = parse_as_of(as_of)
+    rows = read_book_rows(app.url, app.session)
+    prog, update = _progress("genetic history")
+    if prog:
+        with prog:
+            hist = genetic_history(rows, every=every, from_year=from_year, to_year=to_year, as_of=day,
+                                   progress=update)
+    else:
+        hist = genetic_history(rows, every=every, from_year=from_year, to_year=to_year, as_of=day)
+    if hist.note:
+        message(hist.note)
+    if rows.open_problems:
+        message(f"Warning: the book has {rows.open_problems} open problem(s); numbers may be wrong "
+                "(see `studbook problems list --open`)")
+    if fmt != "table":
+        emit(hist.rows(), fmt, columns=_HISTORY_COLUMNS)
+        return
+
+    def fixed(v: float | None, digits: int) -> str:
+        return "" if v is None else f"{v:.{digits}f}"
+
+    emit([{every: p.day.isoformat()[:4 if every == "year" else 7], "alive": p.n_alive, "N": p.n_living, "GD": fixed(p.gene_diversity, 4),
+           "FGE": fixed(p.founder_genome_equivalents, 2), "MK": fixed(p.mean_kinship, 4),
+           "F": fixed(p.mean_inbreeding, 4), "founders": p.n_founders, "fe": fixed(p.founder_equivalents, 2)}
+          for p in hist.points], fmt,
+         title=f"Genetic history at each {every} end (N: living analysis population)")
+
+
+_HISTORY_COLUMNS = ("day", "n_alive", "n_living", "gene_diversity", "founder_genome_equivalents", "mean_kinship",
+                    "mean_inbreeding", "n_founders", "founder_equivalents")

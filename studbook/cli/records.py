@@ -122,6 +122,19 @@ def db_current(app: AppContext) -> None:
     click.echo(f"{cur or 'none'} (head: {head}){'' if cur == head else ' - run `studbook db upgrade`'}")
 
 
+@db.command("grant-app-role")
+@click.argument("logins", nargs=-1, metavar="[LOGIN ...]")
+@pass_app
+def db_grant_app_role(app: AppContext, logins: tuple[str, ...]) -> None:
+    """PostgreSQL: create/grant the application role studbook_app (INSERT/SELECT only on the audit log)
+    and make each database LOGIN a member (docs/users-and-roles.md)."""
+    from ..services.pg_roles import grant_app_role
+
+    with app.session(write=True) as session:
+        done = grant_app_role(session, list(logins))
+    message(done)
+
+
 @click.group()
 def species() -> None:
     """The species parameters that validation reads (gestation, breeding ages, longevity, reproduction), the

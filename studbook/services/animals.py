@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -14,7 +15,11 @@ from ..models import BIRTH_TYPES, REARINGS, SEXES, Animal, Event, Institution, L
 from ..records import Book, Status, status_of
 from ..rules import Finding
 from ..text import check_studbook_id, clean_text, is_plain_number
-from .book import enforce_rules, event_facts, get_animal, get_institution, load_book, today
+from .access import authorize, plain, request
+from .book import enforce_rules, event_facts, get_animal, get_institution, institution_kinds, load_book, today
+
+if TYPE_CHECKING:
+    from .pending import PendingUpdate
 
 FLAGS = ("exclude_from_analysis", "do_not_breed", "contracepted", "hybrid_suspect", "exclude_from_release")
 MAX_ID_LENGTH = 64
@@ -248,9 +253,17 @@ def add_animal(
     rearing: str = "unknown",
     local_id: str | None = None,
     flags: dict[str, bool] | None = None,
-) -> tuple[Animal, list[Finding]]:
+) -> tuple[Animal, list[Finding]] | PendingUpdate:
     """Register a founder or a historical animal with its birth (or capture) at *at*."""
     birth = FuzzyDate.parse(birth_date, what=f"animal {studbook_id}: birth date")
+    pending = authorize(
+        session, "add_animal", lambda: request("add_animal", f"animal {studbook_id}", [at.upper()]),
+        params=plain({"studbook_id": studbook_id, "sex": sex, "birth_date": birth_date, "at": at, "sire": sire,
+                      "dam": dam, "wild_born": wild_born, "capture_date": capture_date, "house_name": house_name,
+                      "rearing": rearing, "local_id": local_id, "flags": flags}),
+        record=studbook_id, summary=f"new animal {studbook_id} at {at.upper()}")
+    if pending is not None:
+        return pending
     default = ParentSpec("WILD") if wild_born else ParentSpec("UNK")
     animal = create_animal(
         session, studbook_id, sex=sex, birth=birth, birth_type="wild" if wild_born else "captive",
@@ -269,9 +282,21 @@ def add_animal(
     return animal, warnings
 
 
-def set_flags(session: Session, studbook_id: str, changes: dict[str, object]) -> Animal:
+def holder(session: Session, animal: Animal) -> str | None:
+    """Where the animal is now (None when dead, lost or unplaced): a registrar of it may write about it."""
+    st = status_of(event_facts(animal), institution_kinds(session))
+    return st.location if st.fate in ("captive", "wild") else None
+
+
+def set_flags(session: Session, studbook_id: str, changes: dict[str, object]) -> Animal | PendingUpdate:
     """Change flags, house name, rearing or notes of an animal (audited)."""
     animal = get_animal(session, studbook_id)
+    pending = authorize(
+        session, "set_flags", lambda: request("set_flags", f"animal {animal.studbook_id}", [holder(session, animal)]),
+        params={"studbook_id": animal.studbook_id, "changes": plain(changes)}, record=animal.studbook_id,
+        summary=f"change of {', '.join(k.replace('_', ' ') for k in changes)} of animal {animal.studbook_id}")
+    if pending is not None:
+        return pending
     for key, value in changes.items():
         if key == "house_name":
             value = check_length(str(value), "house name", studbook_id)

@@ -12,6 +12,7 @@ transaction: a broken rule refuses the whole change.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -22,8 +23,12 @@ from ..errors import InvalidInputError, NotFoundError, ValidationError
 from ..models import SEXES, Animal, Event, ParentCandidate
 from ..rules import Finding
 from ..text import clean_text
+from .access import authorize, authorized, plain, record_author, request
 from .animals import ParentSpec, add_local_id, apply_parent, check_choice, check_length
 from .book import enforce_rules, get_animal, get_institution
+
+if TYPE_CHECKING:
+    from .pending import PendingUpdate
 
 
 @dataclass(frozen=True)
@@ -50,10 +55,14 @@ def correct_animal(
     sire: ParentSpec | None = None,
     dam: ParentSpec | None = None,
     birth_institution: str | None = None,
-) -> CorrectionResult:
+) -> CorrectionResult | PendingUpdate:
     """Correct the master record: sex, birth date (and the birth event's), parents, place of birth."""
     animal = get_animal(session, studbook_id)
     sid = animal.studbook_id
+    pending = _authorize_animal(session, "correct_animal", animal, reason, {
+        "sex": sex, "birth_date": birth_date, "sire": sire, "dam": dam, "birth_institution": birth_institution})
+    if pending is not None:
+        return pending
     set_reason(session, _reason(reason, f"animal {sid}"))
     changed: list[str] = []
     if sex is not None:
@@ -87,6 +96,18 @@ def correct_animal(
         _join_litter(session, animal)
     warnings = enforce_rules(session, [sid])
     return CorrectionResult(f"animal {sid}", changed, warnings)
+
+
+def _authorize_animal(session: Session, action: str, animal: Animal, reason: str | None,
+                      options: dict[str, object]) -> PendingUpdate | None:
+    """A correction or void of an animal record: a registrar's own records apply, others are pending."""
+    sid = animal.studbook_id
+    given = {k: v for k, v in options.items() if v is not None}
+    words = f" ({', '.join(k.replace('_', ' ') for k in given)})" if given else ""
+    return authorize(
+        session, action, lambda: request(action, f"animal {sid}", [], record_author(session, "animal", animal.id)),
+        params=plain({"studbook_id": sid, "reason": reason, **given}), record=sid,
+        summary=f"{action.replace('_', ' ')} of animal {sid}{words}: {reason or 'no reason given'}")
 
 
 def _join_litter(session: Session, animal: Animal) -> None:
@@ -127,19 +148,46 @@ def update_animal(
     sire: ParentSpec | None = None,
     dam: ParentSpec | None = None,
     birth_institution: str | None = None,
-) -> CorrectionResult:
-    """`animal update`: flags, house name, rearing and notes (a reason optional) and corrections (a reason required)."""
-    from .animals import set_flags
+) -> CorrectionResult | PendingUpdate:
+    """`animal update`: flags, house name, rearing and notes (a reason optional) and corrections (a reason required).
+
+    Judged once: as a correction (own records of a registrar) when it corrects the master
+    record, else as a flag change (animals an own institution holds)."""
+    from .animals import holder
 
     corrections = {"sex": sex, "birth_date": birth_date, "sire": sire, "dam": dam,
                    "birth_institution": birth_institution}
     if not flags and all(v is None for v in corrections.values()):
         raise InvalidInputError(f"animal {studbook_id}: nothing to change", "give at least one option, e.g. --do-not-breed")
+    animal = get_animal(session, studbook_id)
+    if any(v is not None for v in corrections.values()):
+        pending = _authorize_animal(session, "update_animal", animal, reason, {**corrections, "flags": flags or None})
+    else:
+        sid = animal.studbook_id
+        pending = authorize(
+            session, "update_animal", lambda: request("set_flags", f"animal {sid}", [holder(session, animal)]),
+            params=plain({"studbook_id": sid, "reason": reason, "flags": flags}), record=sid,
+            summary=f"change of {', '.join(k.replace('_', ' ') for k in flags or {})} of animal {sid}")
+    if pending is not None:
+        return pending
+    with authorized(session):
+        return _update_animal(session, studbook_id, reason=reason, flags=flags, sex=sex, birth_date=birth_date,
+                              sire=sire, dam=dam, birth_institution=birth_institution)
+
+
+def _update_animal(session: Session, studbook_id: str, *, reason: str | None, flags: dict[str, object] | None,
+                   sex: str | None, birth_date: str | None, sire: ParentSpec | None, dam: ParentSpec | None,
+                   birth_institution: str | None) -> CorrectionResult:
+    from .animals import set_flags
+
+    corrections = {"sex": sex, "birth_date": birth_date, "sire": sire, "dam": dam,
+                   "birth_institution": birth_institution}
     changed: list[str] = []
     warnings: list[Finding] = []
     if any(v is not None for v in corrections.values()):
-        result = correct_animal(session, studbook_id, reason=reason, sex=sex, birth_date=birth_date, sire=sire,
-                                dam=dam, birth_institution=birth_institution)
+        result = correct_animal(session, studbook_id, reason=reason, sex=sex, birth_date=birth_date,
+                                sire=sire, dam=dam, birth_institution=birth_institution)
+        assert isinstance(result, CorrectionResult)
         changed, warnings = result.changed, result.warnings
     elif reason:
         set_reason(session, _reason(reason, f"animal {studbook_id}"))
@@ -182,13 +230,17 @@ def correct_event(
     cause: str | None = None,
     site: str | None = None,
     local_id: str | None = None,
-) -> CorrectionResult:
+) -> CorrectionResult | PendingUpdate:
     """Correct an event's date, place (--at), origin (--from), cause, site or local ID."""
     ev = get_event(session, event_id)
     if ev.void:
         raise ValidationError(f"event {event_id} is void ({ev.void_reason})", "record the event again instead")
     animal = ev.animal
     sid = animal.studbook_id
+    pending = _authorize_event(session, "correct_event", ev, reason, {
+        "date": date, "at": at, "from_code": from_code, "cause": cause, "site": site, "local_id": local_id})
+    if pending is not None:
+        return pending
     if animal.void:
         raise ValidationError(f"event {event_id} belongs to void animal {sid}", "nothing to correct")
     set_reason(session, _reason(reason, f"event {event_id}"))
@@ -229,11 +281,27 @@ def correct_event(
     return CorrectionResult(f"event {event_id}", changed, warnings)
 
 
-def void_event(session: Session, event_id: int, *, reason: str | None) -> CorrectionResult:
+def _authorize_event(session: Session, action: str, ev: Event, reason: str | None,
+                     options: dict[str, object]) -> PendingUpdate | None:
+    """A correction or void of an event: a registrar's own records apply, others are pending."""
+    given = {k: v for k, v in options.items() if v is not None}
+    words = "".join("; " + k.replace("_", " ") for k in given)
+    sid = ev.animal.studbook_id
+    return authorize(
+        session, action, lambda: request(action, f"event {ev.id} ({ev.kind} of {sid})", [],
+                                         record_author(session, "event", ev.id)),
+        params={"event_id": ev.id, "reason": reason, **given}, record=sid,
+        summary=f"{action.replace('_', ' ')} {ev.id} ({ev.kind} of {sid}{words}): {reason or 'no reason given'}")
+
+
+def void_event(session: Session, event_id: int, *, reason: str | None) -> CorrectionResult | PendingUpdate:
     """Withdraw a mistaken event: it stays, marked void, and counts nowhere."""
     ev = get_event(session, event_id)
     if ev.void:
         raise ValidationError(f"event {event_id} is already void ({ev.void_reason})", "nothing to do")
+    pending = _authorize_event(session, "void_event", ev, reason, {})
+    if pending is not None:
+        return pending
     why = _reason(reason, f"event {event_id}")
     set_reason(session, why)
     ev.void, ev.void_reason = True, why
@@ -246,13 +314,16 @@ def void_event(session: Session, event_id: int, *, reason: str | None) -> Correc
     return CorrectionResult(f"event {event_id}", ["void"], warnings)
 
 
-def void_animal(session: Session, studbook_id: str, *, reason: str | None) -> CorrectionResult:
+def void_animal(session: Session, studbook_id: str, *, reason: str | None) -> CorrectionResult | PendingUpdate:
     """Withdraw a mistaken animal record (and its events); its ID is never given again.
 
     Refused while a non-void animal names it as a parent or MULT candidate.
     """
     animal = get_animal(session, studbook_id)
     sid = animal.studbook_id
+    pending = _authorize_animal(session, "void_animal", animal, reason, {})
+    if pending is not None:
+        return pending
     why = _reason(reason, f"animal {sid}")
     children = sorted(set(session.scalars(
         select(Animal.studbook_id).where(or_(Animal.sire_id == animal.id, Animal.dam_id == animal.id),

@@ -11,6 +11,7 @@ one, with a warning). Lost to follow-up (``ltf``) ends the record until a captur
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
@@ -19,9 +20,13 @@ from ..errors import InvalidInputError, NotFoundError, ValidationError
 from ..models import SEXES, WILD_KINDS, Event, Institution
 from ..records import status_of
 from ..rules import Finding
+from .access import authorize, plain, request
 from .animals import ParentSpec, add_event, claim_next_ids, create_animal
 from .book import enforce_rules, event_facts, get_animal, get_institution, institution_kinds, species_params
 from .plans import mark_birth, mark_death, mark_release, mark_transfer
+
+if TYPE_CHECKING:
+    from .pending import PendingUpdate
 
 MAX_LITTER = 8
 
@@ -87,7 +92,7 @@ def register_birth(
     laid_at: str | None = None,
     wild_egg: bool = False,
     add_to_litter: int | None = None,
-) -> LitterResult:
+) -> LitterResult | PendingUpdate:
     """Register a litter (or clutch): assign the next studbook IDs and record each young's birth at *at*.
 
     Egg species: *at* is where the egg hatched, *laid_at* where the dam laid it
@@ -98,6 +103,14 @@ def register_birth(
     sexes = _sexes(cubs)
     names_ = _per_cub(names, len(sexes), "--name")
     locals_ = _per_cub(local_ids, len(sexes), "--local-id")
+    pending = authorize(
+        session, "birth", lambda: request("birth", f"a litter of dam {dam}", [at.upper(), (laid_at or "").upper()]),
+        params=plain({"dam": dam, "sire": sire, "date": date, "at": at, "cubs": cubs, "rearing": rearing,
+                      "artificial_insemination": artificial_insemination, "names": names, "local_ids": local_ids,
+                      "laid_at": laid_at, "wild_egg": wild_egg, "add_to_litter": add_to_litter}),
+        record=dam, summary=f"birth of {len(sexes)} young of dam {dam} at {at.upper()} on {date}")
+    if pending is not None:
+        return pending
     litter_id = None
     if add_to_litter is not None:
         first = _litter_birth(session, add_to_litter)
@@ -172,12 +185,19 @@ def transfer(
     loan: bool = False,
     from_code: str | None = None,
     local_id: str | None = None,
-) -> EventResult:
+) -> EventResult | PendingUpdate:
     """Move an animal from its current place to *to* (between zoos, or between wild sites)."""
     animal = get_animal(session, studbook_id)
     when = FuzzyDate.parse(date, what=f"animal {studbook_id}: transfer date")
     location, _fate = _require_alive(session, animal.studbook_id, "transfer")
     dest = get_institution(session, to)
+    pending = authorize(
+        session, "transfer", lambda: request("transfer", f"animal {animal.studbook_id}", [location, dest.code]),
+        params={"studbook_id": animal.studbook_id, "to": to, "date": date, "loan": loan, "from_code": from_code,
+                "local_id": local_id},
+        record=animal.studbook_id, summary=f"transfer of {animal.studbook_id} from {location} to {dest.code} on {date}")
+    if pending is not None:
+        return pending
     if from_code is not None:
         src = get_institution(session, from_code)
         if src.code != location:
@@ -194,11 +214,17 @@ def transfer(
 
 
 def death(session: Session, studbook_id: str, *, date: str, cause: str | None = None,
-          at: str | None = None) -> EventResult:
+          at: str | None = None) -> EventResult | PendingUpdate:
     """Record a death where the animal is (a zoo, or a site in the wild); *at* checks the place."""
     animal = get_animal(session, studbook_id)
     when = FuzzyDate.parse(date, what=f"animal {studbook_id}: death date")
     location, _fate = _require_alive(session, animal.studbook_id, "death")
+    pending = authorize(
+        session, "death", lambda: request("death", f"animal {animal.studbook_id}", [location]),
+        params={"studbook_id": animal.studbook_id, "date": date, "cause": cause, "at": at},
+        record=animal.studbook_id, summary=f"death of {animal.studbook_id} at {location} on {date}")
+    if pending is not None:
+        return pending
     if at is not None:
         place = get_institution(session, at)
         if place.code != location:
@@ -210,11 +236,18 @@ def death(session: Session, studbook_id: str, *, date: str, cause: str | None = 
     return EventResult(animal.studbook_id, "death", str(when), location, None, warnings, [], ev.id)
 
 
-def release(session: Session, studbook_id: str, *, date: str, to: str, site: str | None = None) -> EventResult:
+def release(session: Session, studbook_id: str, *, date: str, to: str,
+            site: str | None = None) -> EventResult | PendingUpdate:
     """Release an animal to a release site or wild area *to*; it is then alive in the wild."""
     animal = get_animal(session, studbook_id)
     when = FuzzyDate.parse(date, what=f"animal {studbook_id}: release date")
     location, fate = _require_alive(session, animal.studbook_id, "release")
+    pending = authorize(
+        session, "release", lambda: request("release", f"animal {animal.studbook_id}", [location]),
+        params={"studbook_id": animal.studbook_id, "date": date, "to": to, "site": site},
+        record=animal.studbook_id, summary=f"release of {animal.studbook_id} from {location} to {to.upper()} on {date}")
+    if pending is not None:
+        return pending
     if fate == "wild":
         raise ValidationError(f"animal {studbook_id} is already in the wild (at {location})",
                               "record its movement between wild sites with `studbook transfer`")
@@ -240,17 +273,24 @@ def _wild_site(session: Session, code: str) -> Institution:
     return dest
 
 
-def lost_to_follow_up(session: Session, studbook_id: str, *, date: str) -> EventResult:
+def lost_to_follow_up(session: Session, studbook_id: str, *, date: str) -> EventResult | PendingUpdate:
     """Record that the animal's fate is no longer known (go LTF)."""
     animal = get_animal(session, studbook_id)
     when = FuzzyDate.parse(date, what=f"animal {studbook_id}: ltf date")
     location, _fate = _require_alive(session, animal.studbook_id, "loss to follow-up")
+    pending = authorize(
+        session, "ltf", lambda: request("ltf", f"animal {animal.studbook_id}", [location]),
+        params={"studbook_id": animal.studbook_id, "date": date},
+        record=animal.studbook_id, summary=f"{animal.studbook_id} lost to follow-up at {location} on {date}")
+    if pending is not None:
+        return pending
     ev = add_event(session, animal, "ltf", when, at=location)
     warnings = enforce_rules(session, [animal.studbook_id])
     return EventResult(animal.studbook_id, "ltf", str(when), location, None, warnings, [], ev.id)
 
 
-def capture(session: Session, studbook_id: str, *, date: str, at: str, local_id: str | None = None) -> EventResult:
+def capture(session: Session, studbook_id: str, *, date: str, at: str,
+            local_id: str | None = None) -> EventResult | PendingUpdate:
     """Record the capture of an animal in the wild or lost to follow-up (it is placed at *at* again).
 
     The animal must be in the wild or lost at the capture date, not only today: a
@@ -265,6 +305,12 @@ def capture(session: Session, studbook_id: str, *, date: str, at: str, local_id:
         raise ValidationError(f"animal {studbook_id} {word}; only an animal in the wild or lost to follow-up can be "
                               "captured", "a wild-born founder is registered with `studbook animal add --wild-born`")
     inst = get_institution(session, at)
+    pending = authorize(
+        session, "capture", lambda: request("capture", f"animal {animal.studbook_id}", [inst.code]),
+        params={"studbook_id": animal.studbook_id, "date": date, "at": at, "local_id": local_id},
+        record=animal.studbook_id, summary=f"capture of {animal.studbook_id} at {inst.code} on {date}")
+    if pending is not None:
+        return pending
     ev = add_event(session, animal, "capture", when, at=inst.code, local_id=local_id)
     warnings = enforce_rules(session, [animal.studbook_id])
     return EventResult(animal.studbook_id, "capture", str(when), inst.code, None, warnings, [], ev.id)

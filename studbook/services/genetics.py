@@ -12,22 +12,24 @@ import numpy as np
 from ..errors import InvalidInputError
 from .pedigree_rows import LoadedPedigree, age_years, parse_as_of, resolve_ids
 
-KINSHIP_VALUE_NOTE = ("kinship value (MK weighted by reproductive value) needs life tables, which studbook "
-                      "does not compute yet; it is reported as null")
-
 
 def _num(x: float) -> float | None:
     """JSON-safe float: NaN -> None."""
     return None if x is None or (isinstance(x, float) and math.isnan(x)) else float(x)
 
 
+def noise_to_zero(x: float) -> float:
+    """Kinship and F are >= 0 by definition: |x| < 5e-13 is float round-off (-1.1e-16), reported as 0.0."""
+    return 0.0 if abs(x) < 5e-13 else x
+
+
 def inbreeding_rows(loaded: LoadedPedigree) -> list[dict[str, Any]]:
-    """``id, F`` for every animal in the book."""
+    """``id, F`` for every animal in the book (round-off shown as 0)."""
     from ..genetics import inbreeding
 
     ped = loaded.pedigree
     f = inbreeding(ped)
-    return [{"id": sid, "F": float(v)} for sid, v in zip(ped.ids, f)]
+    return [{"id": sid, "F": noise_to_zero(float(v))} for sid, v in zip(ped.ids, f)]
 
 
 def kinship_selection(loaded: LoadedPedigree, ids: list[str] | None) -> np.ndarray:
@@ -49,7 +51,8 @@ def kinship_long(loaded: LoadedPedigree, ids: list[str] | None, *, dtype: Any = 
     k = kinship_matrix(ped, idx, dtype=dtype)
     labels = [ped.ids[i] for i in idx]
     iu, ju = np.triu_indices(len(idx))
-    return [{"id1": labels[a], "id2": labels[b], "kinship": float(k[a, b])} for a, b in zip(iu.tolist(), ju.tolist())]
+    return [{"id1": labels[a], "id2": labels[b], "kinship": noise_to_zero(float(k[a, b]))}
+            for a, b in zip(iu.tolist(), ju.tolist())]
 
 
 def kinship_square(loaded: LoadedPedigree, ids: list[str] | None, *, dtype: Any = np.float64) -> tuple[list[str], np.ndarray]:
@@ -60,8 +63,15 @@ def kinship_square(loaded: LoadedPedigree, ids: list[str] | None, *, dtype: Any 
     return [ped.ids[i] for i in idx], kinship_matrix(ped, idx, dtype=dtype)
 
 
-def mean_kinship_rows(loaded: LoadedPedigree) -> list[dict[str, Any]]:
-    """The PMx mean-kinship table of the living analysis population, lowest MK first."""
+def mean_kinship_rows(loaded: LoadedPedigree, weights: Any = None) -> list[dict[str, Any]]:
+    """The PMx mean-kinship table of the living analysis population, lowest MK first.
+
+    ``kinship_value``: KV_i = Σ_j v_j φ_ij / Σ_j v_j over the living analysis population
+    (PMx; Ballou & Lacy 1995), v_j = Fisher's reproductive value of j's age class in the life
+    table of j's sex (*weights*: ``services.demography.kinship_weights``; docs/demography.md).
+    Never estimated otherwise: without weights, or when the life tables cannot give them,
+    it is None and ``kinship_value_note`` says why; with them the note states the life tables used.
+    """
     from ..genetics import inbreeding, mean_kinship, percent_known
 
     ped = loaded.pedigree
@@ -71,6 +81,7 @@ def mean_kinship_rows(loaded: LoadedPedigree) -> list[dict[str, Any]]:
     mk = mean_kinship(ped, L)
     f = inbreeding(ped)
     known = percent_known(ped)
+    kv, kv_note = _kinship_values(loaded, L, weights)
     # z-score of MK, as nprcgenekeepr reports it: how far above the population mean.
     sd = float(mk.std())
     order = np.argsort(mk, kind="stable")
@@ -84,9 +95,26 @@ def mean_kinship_rows(loaded: LoadedPedigree) -> list[dict[str, Any]]:
             "percent_known": round(100.0 * float(known[i]), 2), "rank": rank,
             "sex": inf.sex if inf else None, "age": age_years(inf.birth_date, loaded.day) if inf else None,
             "institution": inf.location if inf else None, "in_wild": inf.in_wild if inf else False,
-            "mk_zscore": (float(mk[j]) - float(mk.mean())) / sd if sd > 0 else 0.0, "kinship_value": None,
+            "mk_zscore": (float(mk[j]) - float(mk.mean())) / sd if sd > 0 else 0.0,
+            "kinship_value": None if kv is None else float(kv[j]), "kinship_value_note": kv_note,
         })
     return rows
+
+
+def _kinship_values(loaded: LoadedPedigree, L: np.ndarray, weights: Any) -> tuple[np.ndarray | None, str]:
+    """(KV of each of L or None, the note): KV = Φ v / Σ v with v the reproductive values in *weights*."""
+    if weights is None:
+        return None, ("kinship value not computed: it needs the book's life tables "
+                      "(`studbook genetics mean-kinship` computes them)")
+    if weights.values is None:
+        return None, f"kinship value not given: {weights.reason}"
+    from ..genetics import kinship_times
+
+    ped = loaded.pedigree
+    x = np.zeros(ped.n)
+    x[L] = [weights.values.get(ped.ids[int(i)], 0.0) for i in L]
+    # Φ x without the matrix (as MK): KV = (Φ v)_L / Σ v.
+    return kinship_times(ped, x / x.sum())[L], f"kinship value weighted by reproductive value from the {weights.basis}"
 
 
 def summary(loaded: LoadedPedigree) -> dict[str, Any]:
@@ -101,8 +129,6 @@ def summary(loaded: LoadedPedigree) -> dict[str, Any]:
     out["n_living_in_wild"] = sum(1 for i in loaded.pedigree.living.tolist()
                                   if loaded.info[loaded.pedigree.ids[i]].in_wild)
     out["as_of"] = (loaded.day or date.today()).isoformat()
-    out["kinship_value"] = None
-    out["notes"] = [KINSHIP_VALUE_NOTE]
     return out
 
 
@@ -146,7 +172,7 @@ def _living_descendants(ped: Any, codes: np.ndarray, L: np.ndarray) -> list[int]
                 children[p].append(i)
     mult_parents = [ped.sire_mult, ped.dam_mult]
     for mp in mult_parents:
-        for child in np.flatnonzero(mp.has).tolist():
+        for child in np.flatnonzero(mp.has()).tolist():
             for cand, _prob in mp.of(child):
                 children[cand].append(child)
     from ..genetics.founders import decode_phantom

@@ -229,8 +229,9 @@ def apply(session: Session, suggestions: Sequence[Suggestion], reason: str | Non
     A suggestion without candidates is skipped (and listed); none to apply at all is refused.
     Reversible: ``animal update ID --sire UNK --reason ...``.
     """
+    from .access import authorized, require_keeper
     from .animals import ParentSpec
-    from .corrections import update_animal
+    from .corrections import CorrectionResult, update_animal
 
     if not reason or not reason.strip():
         raise InvalidInputError("--apply changes the book: it needs a reason",
@@ -241,12 +242,15 @@ def apply(session: Session, suggestions: Sequence[Suggestion], reason: str | Non
         raise InvalidInputError("no UNK parent has a potential parent: nothing to apply",
                                 "see the reasons without --apply")
     found: list[Finding] = []
+    require_keeper(session, action="apply_parentage")  # parents across the book: the keeper's call
     for s in todo:
         spec = ParentSpec("MULT", None, s.proposal)
-        if s.role == "sire":
-            result = update_animal(session, s.studbook_id, reason=reason, sire=spec)
-        else:
-            result = update_animal(session, s.studbook_id, reason=reason, dam=spec)
+        with authorized(session):
+            if s.role == "sire":
+                result = update_animal(session, s.studbook_id, reason=reason, sire=spec)
+            else:
+                result = update_animal(session, s.studbook_id, reason=reason, dam=spec)
+        assert isinstance(result, CorrectionResult)
         found += result.warnings
     return Applied(todo, skipped, found)
 

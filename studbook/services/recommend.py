@@ -24,6 +24,7 @@ from ..errors import InvalidInputError, NotFoundError
 from ..models import Institution
 from .analysis import LoadedPedigree, age_years, load_pedigree
 from .book import species_params
+from .genetics import noise_to_zero
 
 RELAXABLE = ("age", "do-not-breed", "contracepted")
 
@@ -224,11 +225,6 @@ def pair_table(pop: Population, config: Any) -> Any:
     return ScoredPairTable(**kw, config=config)
 
 
-def _noise_to_zero(x: float) -> float:
-    """Kinship and F are >= 0 by definition: |x| < 5e-13 is float round-off (-1.1e-16), reported as 0.0."""
-    return 0.0 if abs(x) < 5e-13 else x
-
-
 def _num(x: float) -> float | None:
     return None if x is None or (isinstance(x, float) and math.isnan(x)) else float(x)
 
@@ -252,7 +248,7 @@ def pair_rows(pop: Population, table: Any, rows: Any = None, *, rank: bool = Fal
     out = []
     for k, r in enumerate(sel, start=1):
         m, f = int(table.male[r]), int(table.female[r])
-        phi = _noise_to_zero(float(table.kinship[r]))
+        phi = noise_to_zero(float(table.kinship[r]))
         row: dict[str, Any] = {"rank": k} if rank else {}
         row.update({
             "male": pop.ids[m], "female": pop.ids[f], "kinship": phi,
@@ -284,7 +280,7 @@ def evaluate_one(pop: Population, male: str, female: str, config: Any) -> dict[s
     t = evaluate_pairs(pop.K, np.array([m]), np.array([f]), pop.known, config)
     n = len(pop.ids)
     msi = parent_known_dash(t.msi, pop.known[m], pop.known[f], config)
-    phi = _noise_to_zero(float(t.kinship[0]))
+    phi = noise_to_zero(float(t.kinship[0]))
     gd = 1 - float(pop.mk.mean())
     out: dict[str, Any] = {
         "male": male, "female": female,
