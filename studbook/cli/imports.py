@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from .app import AppContext, pass_app
-from .output import message
+from .output import NamedSteps, message
 
 if TYPE_CHECKING:
     from ..services.sparks_import import SparksImportReport
@@ -32,11 +32,11 @@ def import_group() -> None:
 def import_pedigree_cmd(app: AppContext, file: str, repair: bool, sex_codes: str) -> None:
     """Import a generic pedigree CSV (id,sire,dam,sex[,birth_year|birth_date][,alive]); all or nothing."""
     from ..db import upgrade
-    from ..services.imports import import_pedigree
+    from ..services.imports import IMPORT_STEPS, import_pedigree
 
     upgrade(app.url)
-    with app.session(write=True) as session:
-        report = import_pedigree(session, file, repair=repair, sex_codes=sex_codes)
+    with NamedSteps("import", len(IMPORT_STEPS)) as step, app.session(write=True) as session:
+        report = import_pedigree(session, file, repair=repair, sex_codes=sex_codes, progress=step)
     for notice in report.notices:
         message(f"Warning: {notice}")
     for line in report.repairs:

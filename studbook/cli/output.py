@@ -201,3 +201,33 @@ def warnings(findings: Iterable[Any]) -> None:
     """One ``Warning:`` line per finding on stderr (made printable by :func:`message`)."""
     for f in findings:
         message(f"Warning: animal {f.studbook_id}: {f.message}" + (f" (hint: {f.hint})" if f.hint else ""))
+
+
+class NamedSteps:
+    """A progress bar of named steps on stderr, only when stderr is a terminal (never in pipes or logs)."""
+
+    def __init__(self, what: str, total: int) -> None:
+        self.what, self.total = what, total
+        self.prog: Any = None
+        self.task: Any = None
+        self.done = -1
+
+    def __enter__(self) -> Callable[[str], None]:
+        con = err_console()
+        if con.is_terminal:
+            from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+            self.prog = Progress(TextColumn(f"{self.what}: {{task.description}}"), BarColumn(), TimeElapsedColumn(),
+                                 console=con, transient=True)
+            self.prog.start()
+            self.task = self.prog.add_task("starting", total=self.total)
+        return self.step
+
+    def step(self, name: str) -> None:
+        self.done += 1
+        if self.prog is not None:
+            self.prog.update(self.task, description=name, completed=self.done)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.prog is not None:
+            self.prog.stop()

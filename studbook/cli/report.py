@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any
 
 import click
 
 from .app import AppContext, pass_app
-from .output import as_of_option, err_console, message
+from .output import NamedSteps, as_of_option, message
 
 
 @click.command("report")
@@ -43,7 +42,7 @@ def report(app: AppContext, as_of: str | None, output: str, pdf: str | None, ite
     started = time.monotonic()
     steps = ["reading the book", "genetic summary", "genetic history", "founders and gene drop", "mean kinship",
              "demography", "plans", "drawing the plots", "writing the PDF"]
-    with _progress(len(steps) - (pdf is None)) as step:
+    with NamedSteps("report", len(steps) - (pdf is None)) as step:
         with app.session() as session:
             data = gather_report(session, day, iterations=iterations, seed=seed, progress=step)
         from ..report_render import html_to_pdf, render_html
@@ -70,31 +69,3 @@ def report(app: AppContext, as_of: str | None, output: str, pdf: str | None, ite
     message(f"Wrote {written} ({time.monotonic() - started:.1f} s).")
 
 
-class _progress:
-    """A rich progress bar on stderr while the report is computed, only when stderr is a terminal."""
-
-    def __init__(self, total: int) -> None:
-        self.total = total
-        self.prog: Any = None
-        self.task: Any = None
-        self.done = -1
-
-    def __enter__(self) -> Any:
-        con = err_console()
-        if con.is_terminal:
-            from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
-            self.prog = Progress(TextColumn("report: {task.description}"), BarColumn(), TimeElapsedColumn(),
-                                 console=con, transient=True)
-            self.prog.start()
-            self.task = self.prog.add_task("starting", total=self.total)
-        return self.step
-
-    def step(self, name: str) -> None:
-        self.done += 1
-        if self.prog is not None:
-            self.prog.update(self.task, description=name, completed=self.done)
-
-    def __exit__(self, *exc: object) -> None:
-        if self.prog is not None:
-            self.prog.stop()
