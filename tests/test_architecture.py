@@ -12,7 +12,8 @@ from conftest import ROOT
 
 PKG = ROOT / "studbook"
 DOMAIN = [PKG / "pedigree.py", PKG / "records.py", PKG / "rules.py", PKG / "loops.py", PKG / "text.py",
-          PKG / "dates.py", PKG / "errors.py", PKG / "access.py", PKG / "demography.py", PKG / "drawing.py",
+          PKG / "dates.py", PKG / "errors.py", PKG / "access.py", PKG / "demography.py", PKG / "census.py",
+          PKG / "drawing.py",
           PKG / "config.py", *sorted((PKG / "genetics").glob("*.py")), *sorted((PKG / "recommend").glob("*.py")),
           *sorted((PKG / "io").glob("*.py")), PKG / "services" / "pedigree_rows.py"]
 UI = ("click", "rich")

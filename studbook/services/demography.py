@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from .. import census as cen
 from .. import demography as dem
 from ..dates import FuzzyDate
 from ..errors import InvalidInputError
@@ -289,7 +290,7 @@ class CensusReport:
     by: str
     every: str
     groups: tuple[str, ...]
-    points: tuple[dem.CensusPoint, ...]
+    points: tuple[cen.CensusPoint, ...]
     note: str | None
 
 
@@ -321,9 +322,9 @@ def census_report(session: Session, *, by: str = "region", every: str = "year", 
     _check_choice(every, EVERY, "--every")
     book = read_book(session, as_of)
     start, end = _window(book, first_year, last_year)
-    timelines = {sid: dem.status_timeline(book.events.get(sid, []), book.kinds, a.birth)
+    timelines = {sid: cen.status_timeline(book.events.get(sid, []), book.kinds, a.birth)
                  for sid, a in book.animals.items()}
-    points = dem.census(timelines, census_days(start, end, every), by,
+    points = cen.census(timelines, census_days(start, end, every), by,
                         {sid: a.sex for sid, a in book.animals.items()}, book.regions)
     groups = sorted({g for p in points for g, _n in p.counts})
     return CensusReport(by, every, tuple(groups), tuple(points), book.note)
@@ -331,7 +332,7 @@ def census_report(session: Session, *, by: str = "region", every: str = "year", 
 
 @dataclass(frozen=True)
 class PyramidReport:
-    pyramid: dem.Pyramid
+    pyramid: cen.Pyramid
     population: str
     note: str | None
 
@@ -345,8 +346,8 @@ def age_pyramid(session: Session, *, as_of: str | date | None = None, population
     book = read_book(session, as_of)
     living = []
     for sid, a in book.animals.items():
-        st = dem.status_timeline(book.events.get(sid, []), book.kinds, a.birth).on(book.day)
+        st = cen.status_timeline(book.events.get(sid, []), book.kinds, a.birth).on(book.day)
         if st is None or not st.alive or (population == "captive" and st.fate != "captive"):
             continue
         living.append((a.sex, a.birth))
-    return PyramidReport(dem.pyramid(living, book.day, width), population, book.note)
+    return PyramidReport(cen.pyramid(living, book.day, width), population, book.note)
