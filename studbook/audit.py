@@ -14,6 +14,8 @@ the log, with the real user, after its transaction was rolled back.
 from __future__ import annotations
 
 import getpass
+import hashlib
+import json
 import os
 from datetime import UTC, date, datetime
 from typing import Any
@@ -37,6 +39,79 @@ def current_user(explicit: str | None = None) -> str:
         return getpass.getuser()
     except Exception:  # no login name (containers): still record something
         return "unknown"
+
+
+# --- the hash chain ---------------------------------------------------------------------
+# Each row's ``hash`` = sha256 of (the previous row's hash, the row's fields in a canonical
+# form). Kept in step with migrations/versions/0006_audit_hash_chain.py (frozen copy).
+HASHED_FIELDS = ("at", "user", "command", "action", "table_name", "row_id", "record", "before", "after", "reason")
+
+
+def _canon_at(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return str(value.strftime("%Y-%m-%d %H:%M:%S.%f"))
+
+
+def _plain_json(value: Any) -> bool:
+    """True when *value* survives a JSON round trip unchanged (str keys, JSON scalars)."""
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return True
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _plain_json(v) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return all(_plain_json(v) for v in value)
+    return False
+
+
+def _canon_json(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, str):  # the stored text (SQLite, or a raw read)
+        value = json.loads(value)
+        if value is None:  # SQL NULL and JSON null are the same "nothing"
+            return None
+    elif not _plain_json(value):  # as it will read back from the database
+        value = json.loads(json.dumps(value, default=str))
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def row_hash(prev: str | None, row: dict[str, Any]) -> str:
+    """The chained hash of one audit row (*row* maps :data:`HASHED_FIELDS` to values)."""
+    fields = [prev, _canon_at(row.get("at")), row.get("user"), row.get("command"), row.get("action"),
+              row.get("table_name"), row.get("row_id"), row.get("record"), _canon_json(row.get("before")),
+              _canon_json(row.get("after")), row.get("reason")]
+    data = json.dumps(fields, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(data.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def last_hash(conn: Connection) -> str | None:
+    """The hash of the newest audit row (the writer holds the write lock, so it stays the newest)."""
+    return conn.execute(text("SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1")).scalar()
+
+
+def audit_time(conn: Connection) -> datetime:
+    """When: the server's transaction time on PostgreSQL (a trigger enforces it), the clock here on SQLite."""
+    if conn.dialect.name == "postgresql":
+        value = conn.execute(text("SELECT now()")).scalar()
+        assert isinstance(value, datetime)
+        return value.astimezone(UTC)
+    return datetime.now(UTC)
+
+
+def chain(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    """Give *rows* (about to be inserted in this order) their time and chained hashes."""
+    if not rows:
+        return
+    now = audit_time(conn)
+    prev = last_hash(conn)
+    for r in rows:
+        r["at"] = now
+        r["hash"] = prev = row_hash(prev, r)
 
 
 def _plain(value: Any) -> Any:
@@ -106,7 +181,7 @@ def _after_flush(session: Session, _ctx: Any) -> None:
                 "action": action,
                 "table_name": obj.__tablename__,
                 "row_id": getattr(obj, "id", None),
-                "record": _label(obj),
+                "record": (_label(obj) or "")[:64] or None,  # audit_log.record holds 64
                 "before": before,
                 "after": after,
                 "reason": reason,
@@ -124,7 +199,9 @@ def _after_flush(session: Session, _ctx: Any) -> None:
     for obj in session.deleted:
         add("delete", obj, _redact(_before(obj)), None)
     if rows:
-        session.connection().execute(insert(AuditLog), rows)
+        conn = session.connection()
+        chain(conn, rows)
+        conn.execute(insert(AuditLog), rows)
 
 
 def set_reason(session: Session, reason: str | None) -> None:
@@ -176,15 +253,20 @@ def record_denial(conn: Connection, url: str, actor: Actor | None, command: str 
     try:
         with conn.begin():
             if not url.startswith("sqlite"):
+                from .db import _pg_write_lock
+
+                _pg_write_lock(conn)  # the audit chain has one writer at a time
                 conn.execute(text("SELECT set_config('studbook.user', :name, true)"), {"name": name})
             for step in getattr(exc, "after_rollback", ()):
                 step(conn)
-            conn.execute(insert(AuditLog), [{
-                "at": datetime.now(UTC), "user": name, "command": command, "action": "deny",
+            rows: list[dict[str, Any]] = [{
+                "user": name, "command": command, "action": "deny",
                 "table_name": (exc.action or "write")[:40], "row_id": None,
                 "record": (exc.record or None) and str(exc.record)[:64], "before": None,
                 "after": {"role": actor.role if actor else None, "refused": exc.reason}, "reason": exc.reason,
-            }])
+            }]
+            chain(conn, rows)
+            conn.execute(insert(AuditLog), rows)
     except Exception:  # the denial stands even when it cannot be logged (e.g. no schema yet)
         pass
 
@@ -204,7 +286,7 @@ def log_bulk_inserts(session: Session, table_name: str, rows: list[tuple[int | N
     if not rows:
         return
     check_unguarded_write(session, {table_name})
-    now = datetime.now(UTC)
+    now = audit_time(session.connection())
     user = session.info.get("user", "unknown")
     command = session.info.get("command")
     payload = [
@@ -213,6 +295,72 @@ def log_bulk_inserts(session: Session, table_name: str, rows: list[tuple[int | N
          "reason": session.info.get("reason")}
         for rid, label, values in rows
     ]
+    prev = last_hash(session.connection())
+    for r in payload:
+        r["hash"] = prev = row_hash(prev, r)
     from .db import bulk_execute
 
     bulk_execute(session.connection(), AuditLog, payload)
+
+
+# --- verification -----------------------------------------------------------------------
+
+SQLITE_TRIGGERS = ("audit_log_no_update", "audit_log_no_delete")
+PG_TRIGGERS = ("audit_log_append_only", "audit_log_no_truncate", "audit_log_server_time")
+
+
+def verify_chain(conn: Connection, *, batch: int = 5000) -> dict[str, Any]:
+    """Recompute the hash chain of ``audit_log`` and check its guards.
+
+    Returns ``rows`` (checked), ``first_broken`` (id of the first row whose hash does not
+    match, or None), ``why`` (what is wrong with it), ``head`` (the hash of the last row:
+    keep a copy elsewhere to detect a chain recomputed by someone with the owner's rights),
+    and ``problems`` (missing or disabled triggers, an application role that owns the table).
+    """
+    from sqlalchemy import select
+
+    problems: list[str] = []
+    if conn.dialect.name == "sqlite":
+        have = {r[0] for r in conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'trigger' "
+                                                "AND tbl_name = 'audit_log'"))}
+        problems += [f"trigger {t} is missing" for t in SQLITE_TRIGGERS if t not in have]
+    else:
+        have_pg = {r[0]: r[1] for r in conn.execute(text(
+            "SELECT tgname, tgenabled FROM pg_trigger WHERE tgrelid = 'audit_log'::regclass AND NOT tgisinternal"))}
+        for t in PG_TRIGGERS:
+            if t not in have_pg:
+                problems.append(f"trigger {t} is missing")
+            elif have_pg[t] == "D":
+                problems.append(f"trigger {t} is disabled")
+        owner = conn.execute(text("SELECT pg_get_userbyid(relowner) FROM pg_class "
+                                  "WHERE oid = 'audit_log'::regclass")).scalar()
+        if owner == "studbook_app" or conn.execute(text(
+                "SELECT pg_has_role('studbook_app', :o, 'MEMBER') FROM pg_roles WHERE rolname = 'studbook_app'"),
+                {"o": owner}).scalar():
+            problems.append(f"the application role studbook_app owns audit_log (owner {owner}): "
+                            "it could drop the triggers")
+    prev: str | None = None
+    checked = 0
+    first_broken: int | None = None
+    why: str | None = None
+    last_id = 0
+    cols = [getattr(AuditLog, f) for f in HASHED_FIELDS]
+    while first_broken is None:
+        chunk = conn.execute(select(AuditLog.id, AuditLog.hash, *cols).where(AuditLog.id > last_id)
+                             .order_by(AuditLog.id).limit(batch)).all()
+        if not chunk:
+            break
+        for r in chunk:
+            m = r._mapping
+            expected = row_hash(prev, {f: m[f] for f in HASHED_FIELDS})
+            checked += 1
+            if m["hash"] != expected:
+                first_broken = r.id
+                why = ("it has no hash (written behind the application's back)" if m["hash"] is None else
+                       "its hash does not match its contents or the row before it "
+                       "(changed, inserted or a row before it removed)")
+                break
+            prev = m["hash"]
+            last_id = r.id
+    return {"rows": checked, "first_broken": first_broken, "why": why, "head": prev if first_broken is None else None,
+            "problems": problems, "ok": first_broken is None and not problems}

@@ -68,17 +68,29 @@ class FuzzyDate:
             )
         est, y, mo, d = m.groups()
         year = int(y)
+        if year == 0:
+            raise InvalidInputError(f"{what} {text!r} is not a real calendar date (there is no year 0)",
+                                    "write the year with four digits, e.g. 2015")
         try:
             if d is not None:
-                return cls(date(year, int(mo), int(d)), "D", bool(est))
-            if mo is not None:
-                return cls(date(year, int(mo), 1), "M", bool(est))
-            return cls(date(year, 1, 1), "Y", bool(est))
+                parsed = cls(date(year, int(mo), int(d)), "D", bool(est))
+            elif mo is not None:
+                parsed = cls(date(year, int(mo), 1), "M", bool(est))
+            else:
+                parsed = cls(date(year, 1, 1), "Y", bool(est))
         except ValueError as exc:
             raise InvalidInputError(
                 f"{what} {text!r} is not a real calendar date ({exc})",
                 "check the day and month (e.g. 31 February does not exist)",
             ) from None
+        if parsed.estimated and not (date.min + ESTIMATE_MARGIN[parsed.precision] <= parsed.value
+                                     and parsed._span_end <= date.max - ESTIMATE_MARGIN[parsed.precision]):
+            raise InvalidInputError(
+                f"{what} {text!r} is an estimate too close to the ends of the calendar (years 1 to 9999): "
+                f"its range of +/- {ESTIMATE_MARGIN[parsed.precision].days} days cannot be computed",
+                "check the year (a typo?); an estimated date lies well inside years 1 to 9999",
+            )
+        return parsed
 
     @classmethod
     def exact(cls, value: date) -> FuzzyDate:
@@ -118,8 +130,8 @@ class FuzzyDate:
         """First possible day."""
         if self.precision == "U":
             return date.min
-        if self.estimated:
-            return self.value - ESTIMATE_MARGIN[self.precision]
+        if self.estimated:  # clamped: an estimate at the ends of the calendar (parse refuses them)
+            return max(self.value, date.min + ESTIMATE_MARGIN[self.precision]) - ESTIMATE_MARGIN[self.precision]
         return self.value
 
     @cached_property
@@ -127,8 +139,8 @@ class FuzzyDate:
         """Last possible day."""
         if self.precision == "U":
             return date.max
-        if self.estimated:
-            return self._span_end + ESTIMATE_MARGIN[self.precision]
+        if self.estimated:  # clamped, as earliest
+            return min(self._span_end, date.max - ESTIMATE_MARGIN[self.precision]) + ESTIMATE_MARGIN[self.precision]
         return self._span_end
 
     @property

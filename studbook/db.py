@@ -3,10 +3,15 @@
 * ``--db`` takes a plain path (SQLite) or a SQLAlchemy URL (``postgresql+psycopg://``).
 * SQLite runs in WAL mode, ``synchronous=FULL``, with a busy timeout and foreign keys on.
   Write transactions start with ``BEGIN IMMEDIATE`` so that two writers queue up
-  instead of failing half-way.
+  instead of failing half-way; the lock is retried with jitter, longest waiters first.
 * PostgreSQL write transactions take one transaction-level advisory lock, so
   writers are serialised exactly as on SQLite: studbook IDs are never handed out
   twice and no check can be invalidated by a concurrent write. Readers never wait.
+* A writer waits at most ``STUDBOOK_LOCK_TIMEOUT`` seconds (default 60) for the lock
+  (PostgreSQL: ``lock_timeout``); a busy database is a ``ConflictError`` (exit 4)
+  wherever it shows, nothing written (docs/reliability.md).
+* Every value is checked against its column type before the database sees it, so both
+  databases accept the same books (:func:`check_values`).
 * The session is opened and committed in one place (``session_scope``): a command
   is one transaction; any error rolls everything back.
 """
@@ -14,6 +19,11 @@
 from __future__ import annotations
 
 import json
+import math
+import os
+import random
+import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -24,26 +34,217 @@ from sqlalchemy import Engine, create_engine, event, inspect, select, text
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.pool import QueuePool
 
 from .access import Actor, ActorLike, as_actor, local_keeper
 from .config import DEFAULT_DB, SCHEMA_HEAD, is_sqlite, resolve_url, sqlite_path  # noqa: F401  (re-exported)
-from .errors import ConflictError, DatabaseError, PermissionDeniedError, SchemaOutOfDateError, ValidationError
+from .errors import (
+    ConflictError,
+    DatabaseError,
+    InvalidInputError,
+    PermissionDeniedError,
+    SchemaOutOfDateError,
+    ValidationError,
+)
 
 PG_WRITE_LOCK_KEY = 0x5354_4442  # "STDB": one advisory lock for all writers
-SQLITE_BUSY_TIMEOUT_MS = 60_000
+# How long a statement may wait inside SQLite for a lock that is not the write lock
+# (schema changes, recovery); the write lock itself is taken by :func:`_begin_immediate`.
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+DEFAULT_WRITE_WAIT_S = 60.0  # the longest a writer waits for the write lock (both databases)
+# SQLSTATEs of PostgreSQL that mean "another transaction was in the way": lock_not_available
+# (lock_timeout), serialization_failure, deadlock_detected.
+PG_CONFLICT_STATES = frozenset({"55P03", "40001", "40P01"})
+
+
+def write_wait_seconds() -> float:
+    """The bounded wait for the write lock: ``STUDBOOK_LOCK_TIMEOUT`` seconds (default 60).
+
+    SQLite: the writer retries ``BEGIN IMMEDIATE`` with jitter until then; PostgreSQL:
+    ``SET LOCAL lock_timeout``. Past it the command fails with a :class:`ConflictError` (exit 4)."""
+    raw = os.environ.get("STUDBOOK_LOCK_TIMEOUT")
+    try:
+        value = float(raw) if raw else DEFAULT_WRITE_WAIT_S
+    except ValueError:
+        value = DEFAULT_WRITE_WAIT_S
+    return value if 0 < value < 86_400 else DEFAULT_WRITE_WAIT_S
+
+
+def is_busy_error(err: object) -> bool:
+    """Does a driver error mean "another writer holds the lock" (rather than a broken database)?"""
+    state = getattr(err, "sqlstate", None)
+    if state in PG_CONFLICT_STATES:
+        return True
+    text_ = str(err).lower()
+    return ("database is locked" in text_ or "database is busy" in text_ or "database table is locked" in text_
+            or "lock timeout" in text_)
+
+
+def conflict_error(detail: str) -> ConflictError:
+    return ConflictError(f"the database is busy: another writer held it too long ({detail})",
+                         "nothing was written; run the command again")
+
+
+def database_error(exc: DBAPIError, url: str, what: str) -> DatabaseError | ConflictError:
+    """The StudbookError for a driver error: a busy database is a conflict (exit 4), else exit 3."""
+    if is_busy_error(exc.orig):
+        return conflict_error(_one_line(exc.orig))
+    return DatabaseError(f"{what}: {_one_line(exc.orig)}", _connect_hint(url))
+
+
+# --- the same limits on both databases --------------------------------------------------
+# SQLite stores any length, any integer and NaN; PostgreSQL refuses what does not fit its
+# column types. Every value is checked here against the column's declared type before the
+# database sees it, so a book that loads on SQLite loads on PostgreSQL.
+INT32 = (-(2**31), 2**31 - 1)
+INT64 = (-(2**63), 2**63 - 1)
+USER_MAX = 120  # audit_log.user
+
+
+def _column_kind(col: Any) -> tuple[str, int | None] | None:
+    name = col.type.__class__.__name__
+    if name in ("String", "VARCHAR", "Unicode"):
+        return ("str", getattr(col.type, "length", None))
+    if name in ("Text", "UnicodeText"):
+        return ("str", None)
+    if name in ("Integer", "SmallInteger"):
+        return ("int32", None)
+    if name == "BigInteger":
+        return ("int64", None)
+    if name in ("Float", "Double", "Numeric", "REAL"):
+        return ("float", None)
+    if name == "JSON":
+        return ("json", None)
+    return None
+
+
+@lru_cache(maxsize=256)
+def _table_checks(table: Any) -> tuple[tuple[str, str, int | None], ...]:
+    return tuple((c.name, kind[0], kind[1]) for c in table.columns if (kind := _column_kind(c)) is not None)
+
+
+def _json_problem(value: Any, depth: int = 0) -> str | None:
+    if depth > 64:
+        return "is nested too deeply"
+    if isinstance(value, str):
+        return "contains a NUL character" if "\x00" in value else None
+    if isinstance(value, float):
+        return None if math.isfinite(value) else f"contains {value} (not a finite number)"
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if (p := _json_problem(k, depth + 1) or _json_problem(v, depth + 1)) is not None:
+                return p
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            if (p := _json_problem(v, depth + 1)) is not None:
+                return p
+    return None
+
+
+def value_problem(kind: str, limit: int | None, value: Any) -> str | None:
+    """What is wrong with *value* for a column of *kind* (None when it fits on both databases)."""
+    if value is None:
+        return None
+    if kind == "str":
+        if not isinstance(value, str):
+            return None
+        if "\x00" in value:
+            return "contains a NUL character"
+        if limit is not None and len(value) > limit:
+            return f"is {len(value)} characters long (at most {limit})"
+        return None
+    if kind in ("int32", "int64"):
+        if isinstance(value, bool) or not isinstance(value, int):
+            return None
+        lo, hi = INT32 if kind == "int32" else INT64
+        return None if lo <= value <= hi else f"{value} is out of range ({lo} to {hi})"
+    if kind == "float":
+        if isinstance(value, float) and not math.isfinite(value):
+            return f"{value} is not a finite number"
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 2**53:
+            return f"{value} is too large"
+        return None
+    if kind == "json":
+        return _json_problem(value)
+    return None
+
+
+def check_values(table: Any, values: dict[str, Any], label: str | None = None) -> None:
+    """Refuse (:class:`ValidationError`) a row whose values do not fit its columns on both databases."""
+    for name, kind, limit in _table_checks(table):
+        if name in values and (problem := value_problem(kind, limit, values[name])) is not None:
+            what = f"{table.name}.{name}" + (f" of {label}" if label else "")
+            raise ValidationError(f"{what}: {problem}", "nothing was written; give a shorter or valid value")
+
+
+def _check_flush(session: Session, _ctx: Any, _instances: Any) -> None:
+    for obj in (*session.new, *session.dirty):
+        table = getattr(obj, "__table__", None)
+        if table is None:
+            continue
+        values = {c.name: getattr(obj, prop.key, None)
+                  for prop in inspect(obj).mapper.column_attrs for c in prop.columns[:1]}
+        label = getattr(obj, "studbook_id", None) or getattr(obj, "code", None)
+        check_values(table, values, str(label) if label is not None else None)
+
+
+def check_user_name(user: str) -> str:
+    """``--user`` / STUDBOOK_USER: what the audit log can hold on both databases."""
+    if len(user) > USER_MAX:
+        raise InvalidInputError(f"the user name is {len(user)} characters long (at most {USER_MAX})",
+                                "give a shorter --user (or STUDBOOK_USER)")
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in user):
+        raise InvalidInputError("the user name contains a control character", "give a plain --user name")
+    return user
+
+
+def _begin_immediate(raw: Any) -> None:
+    """Take SQLite's write lock (``BEGIN IMMEDIATE``), retrying with jitter up to a bounded wait.
+
+    SQLite's own busy handler sleeps in growing steps, so a writer that has waited long
+    polls no more often than a newcomer and can starve. Here every attempt fails at once
+    when the lock is taken (busy_timeout 0) and the writer sleeps a random time whose mean
+    *shrinks* as its wait grows (from ~20 ms, halving every second, to 2 ms): the longest waiters poll most often
+    and win the lock first. Past :func:`write_wait_seconds` it is a :class:`ConflictError`.
+    """
+    wait = write_wait_seconds()
+    start = time.monotonic()
+    raw.execute("PRAGMA busy_timeout = 0")
+    try:
+        while True:
+            try:
+                raw.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if not is_busy_error(exc):
+                    raise
+                waited = time.monotonic() - start
+                if waited >= wait:
+                    raise conflict_error(f"waited {waited:.0f} s for the write lock") from None
+                mean = max(0.002, 0.02 * 0.5 ** waited)
+                time.sleep(min(random.uniform(0.5, 1.5) * mean, max(0.0, wait - waited)))
+    finally:
+        raw.execute("PRAGMA busy_timeout = " + str(int(SQLITE_BUSY_TIMEOUT_MS)))
 
 
 @lru_cache(maxsize=8)
 def make_engine(url: str) -> Engine:
     """One engine per URL per process (cached)."""
     if is_sqlite(url):
-        path = url.removeprefix("sqlite:///")
-        if path and path != ":memory:" and not Path(path).parent.exists():
+        path = sqlite_path(url)
+        if path is not None and not Path(path).parent.exists():
             raise DatabaseError(
                 f"cannot create the database {path}: folder {Path(path).parent} does not exist",
                 "create the folder first or give another --db path",
             )
-        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+        if path is None:  # in memory
+            engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+        else:
+            # The file is opened by name, never through URL parsing: `--db 'zoo%41.db'` is zoo%41.db.
+            def connect(file: str = path) -> sqlite3.Connection:
+                return sqlite3.connect(file, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
+
+            engine = create_engine("sqlite://", creator=connect, poolclass=QueuePool)
         _configure_sqlite(engine)
     else:
         engine = create_engine(url, pool_pre_ping=True)
@@ -65,8 +266,10 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        mode = conn.get_execution_options().get("studbook_write", False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if mode else "BEGIN")
+        if conn.get_execution_options().get("studbook_write", False):
+            _begin_immediate(conn.connection.dbapi_connection)
+        else:
+            conn.exec_driver_sql("BEGIN")
 
 
 def migrations_dir() -> Path:
@@ -98,6 +301,25 @@ def head_revision() -> str:
     return head
 
 
+@lru_cache(maxsize=1)
+def known_revisions() -> frozenset[str]:
+    """Every schema revision this version of studbook has a migration for."""
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    return frozenset(rev.revision for rev in script.walk_revisions())
+
+
+def refuse_newer_schema(current: str | None) -> None:
+    """A database written by a newer studbook: the program is behind, not the database."""
+    if current is not None and current not in known_revisions():
+        raise DatabaseError(
+            f"the database schema is at revision {current}, newer than this studbook knows "
+            f"(it expects {head_revision()}): the book was written by a newer version of studbook",
+            "upgrade studbook (pip install -U studbook) to work on this book; do not downgrade or "
+            "re-initialise the database")
+
+
 def current_revision(url: str) -> str | None:
     """Revision of the database, or None when it has no schema yet (a missing SQLite file is not created)."""
     path = sqlite_path(url)
@@ -110,7 +332,7 @@ def current_revision(url: str) -> str | None:
                 return None
             return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
     except DBAPIError as exc:
-        raise DatabaseError(f"cannot open the database: {_one_line(exc.orig)}", _connect_hint(url)) from None
+        raise database_error(exc, url, "cannot open the database") from None
 
 
 def _one_line(err: object) -> str:
@@ -138,13 +360,14 @@ def upgrade(url: str, revision: str = "head") -> None:
     """Create or migrate the schema (alembic upgrade)."""
     from alembic import command
 
+    refuse_newer_schema(current_revision(url))
     try:
         with _migration_connection(url) as conn:
             cfg = alembic_config(url)
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, revision)
     except DBAPIError as exc:
-        raise DatabaseError(f"cannot migrate the database: {_one_line(exc.orig)}", _connect_hint(url)) from None
+        raise database_error(exc, url, "cannot migrate the database") from None
 
 
 @contextmanager
@@ -158,8 +381,10 @@ def _migration_connection(url: str) -> Iterator[Any]:
     """
     engine = make_engine(url)
     with engine.connect() as conn:
+        conn = conn.execution_options(studbook_write=True)  # migrations are writers: same lock, same wait
         if not is_sqlite(url):
             with conn.begin():
+                _pg_write_lock(conn)
                 yield conn
             return
         raw = conn.connection.dbapi_connection
@@ -198,6 +423,7 @@ def require_head(url: str) -> None:
             "the database has no studbook schema yet",
             "run `studbook init` (or `studbook db upgrade`) first",
         )
+    refuse_newer_schema(current)
     if current != head:
         raise SchemaOutOfDateError(
             f"the database schema is at revision {current}, this studbook expects {head}",
@@ -209,6 +435,13 @@ def _connect_hint(url: str) -> str:
     if is_sqlite(url):
         return "check the --db path and that the file is a studbook database"
     return "check the --db URL and that the PostgreSQL server is running"
+
+
+def _pg_write_lock(conn: Any) -> None:
+    """PostgreSQL: the writers' advisory lock, waited for at most :func:`write_wait_seconds`."""
+    ms = int(write_wait_seconds() * 1000)
+    conn.execute(text("SELECT set_config('lock_timeout', :t, true)"), {"t": f"{ms}ms"})
+    conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PG_WRITE_LOCK_KEY})
 
 
 def _rollback(trans: Any) -> None:
@@ -239,27 +472,33 @@ def session_scope(
     """
     from .audit import install_access_guard, install_audit, record_denial
 
+    if write:
+        check_user_name(user)
     if check_schema:
         require_head(url)
     engine = make_engine(url)
     try:
         conn = engine.connect()
     except DBAPIError as exc:
-        raise DatabaseError(f"cannot open the database: {_one_line(exc.orig)}", _connect_hint(url)) from None
+        raise database_error(exc, url, "cannot open the database") from None
     try:
         if write:
             conn = conn.execution_options(studbook_write=True)
-        trans = conn.begin()
+        try:
+            trans = conn.begin()  # SQLite: BEGIN IMMEDIATE with bounded, jittered retries
+        except DBAPIError as exc:
+            raise database_error(exc, url, "cannot start a transaction") from None
         session = Session(bind=conn, autoflush=True)
         session.info["user"] = user
-        session.info["command"] = command
+        session.info["command"] = command[:200] if command else command  # audit_log.command holds 200
         if write:
+            event.listen(session, "before_flush", _check_flush)
             install_audit(session)
             install_access_guard(session)
-            if not is_sqlite(url):
-                session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PG_WRITE_LOCK_KEY})
         try:
             try:
+                if write and not is_sqlite(url):
+                    _pg_write_lock(session.connection())
                 set_actor(session, as_actor(actor) if actor is not None else
                           resolve_actor(session, url, user, act_as) if check_schema else local_keeper(user))
                 yield session
@@ -273,7 +512,8 @@ def session_scope(
                                             "refused a write this user may not make") from None
             except StaleDataError:
                 if is_sqlite(url):
-                    raise
+                    raise ConflictError("the record was changed by another writer while this one was written",
+                                        "nothing was written; read the record again and repeat the change") from None
                 raise PermissionDeniedError("the database refused to change a record this user may not change "
                                             "(row-level security)", "nothing was written") from None
         except PermissionDeniedError as exc:
@@ -288,10 +528,7 @@ def session_scope(
             ) from None
         except OperationalError as exc:
             _rollback(trans)
-            if "locked" in str(exc.orig) or "could not serialize" in str(exc.orig):
-                raise ConflictError(f"another writer kept the database busy: {_one_line(exc.orig)}",
-                                    "nothing was written; run the command again") from None
-            raise DatabaseError(f"database error: {_one_line(exc.orig)}", _connect_hint(url)) from None
+            raise database_error(exc, url, "database error") from None
         except BaseException:
             _rollback(trans)
             raise
@@ -399,8 +636,15 @@ def bulk_execute(connection: Any, sql_table: Any, rows: list[dict[str, Any]], *,
         return None
 
     convert = [(i, fn) for i, c in enumerate(order) if (fn := converter(c)) is not None]
+    checks = [(c, kind, limit) for c, kind, limit in _table_checks(table) if c in order]
     params: list[Any] = []
     for r in rows:
+        for c, kind, limit in checks:
+            v = r[c]
+            if v is not None and (problem := value_problem(kind, limit, v)) is not None:
+                label = r.get("studbook_id") or r.get("code") or r.get("record")
+                raise ValidationError(f"{table.name}.{c}" + (f" of {label}" if label else "") + f": {problem}",
+                                      "nothing was written; give a shorter or valid value")
         t = [r[c] for c in order]
         for i, fn in convert:
             t[i] = fn(t[i])

@@ -288,6 +288,8 @@ class AuditLog(Base):
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     reason: Mapped[str | None] = mapped_column(Text)  # why: required for corrections and voids
+    # sha256 chained to the previous row (audit.row_hash; `studbook audit verify` checks it)
+    hash: Mapped[str | None] = mapped_column(String(64))
 
     # 'deny': a write refused by the access rules (written after the rollback, with the real user).
     __table_args__ = (CheckConstraint("action IN ('insert','update','delete','deny')", name="action"),)

@@ -4,6 +4,8 @@ Records come in as plain :class:`PedigreeRecord` objects (built by the database
 layer and by importers). :meth:`Pedigree.from_records` validates them, collecting
 *every* problem before raising one :class:`~studbook.errors.PedigreeError`, orders
 parents before children and freezes the result into read-only numpy arrays.
+:meth:`Pedigree.from_columns` does the same from columns (the read path of a big
+book: no record per plain animal); ``from_records`` runs through it.
 
 Conventions (the contract with :mod:`studbook.genetics`):
 
@@ -389,49 +391,95 @@ class Pedigree:
                 inbreeding outside [0, 1) or given for a non-founder.
         """
         recs = list(records)
+        n = len(recs)
+        # Everything beyond id/sire/dam/sex/alive/in_analysis/birth_year goes through the record itself.
+        special = np.fromiter(map(any, map(attrgetter(
+            "sire_wild", "dam_wild", "sire_mult", "dam_mult", "founder_inbreeding",
+            "sire_mult_litter", "dam_mult_litter"), recs)), dtype=bool, count=n)
+        return cls.from_columns(
+            [r.id for r in recs], [r.sire for r in recs], [r.dam for r in recs], [r.sex for r in recs],
+            alive=np.fromiter(map(attrgetter("alive"), recs), dtype=bool, count=n),
+            in_analysis=np.fromiter(map(attrgetter("in_analysis"), recs), dtype=bool, count=n),
+            birth_year=np.array([np.nan if r.birth_year is None else r.birth_year for r in recs],
+                                dtype=np.float64).reshape(n),
+            special={i: recs[i] for i in np.flatnonzero(special).tolist()},
+            check_sex=check_sex)
+
+    @classmethod
+    def from_columns(cls, ids: Sequence[str], sire: Sequence[str | None], dam: Sequence[str | None],
+                     sex: Sequence[str], *, alive: Any = None, in_analysis: Any = None,
+                     birth_year: Any = None, special: dict[int, PedigreeRecord] | None = None,
+                     check_sex: bool = True) -> Pedigree:
+        """:meth:`from_records` from columns: the same validation, errors and result, without a
+        :class:`PedigreeRecord` per animal.
+
+        ``ids``, ``sire``, ``dam`` (labels, ``None`` = not known) and ``sex`` (``'M'``, ``'F'``,
+        ``'U'``) have one entry per animal; ``alive`` (default False), ``in_analysis`` (default
+        True) and ``birth_year`` (NaN = unknown) are arrays of the same length. Animals with a
+        WILD or MULT slot, a MULT litter key or a founder inbreeding are given whole in
+        ``special`` (position -> record; its id, sire, dam and sex must equal the columns');
+        every other animal is plain. :meth:`from_records` is this function over its records'
+        columns, so the two cannot disagree.
+
+        Raises:
+            PedigreeError: as :meth:`from_records`.
+        """
+        ids = list(ids)
+        n_in = len(ids)
+        special = dict(special or {})
+        alive_a = np.zeros(n_in, bool) if alive is None else np.asarray(alive, dtype=bool).reshape(n_in)
+        in_an_a = np.ones(n_in, bool) if in_analysis is None else np.asarray(in_analysis, dtype=bool).reshape(n_in)
+        by_a = (np.full(n_in, np.nan) if birth_year is None
+                else np.asarray(birth_year, dtype=np.float64).reshape(n_in))
+        sire_l, dam_l, sex_l = list(sire), list(dam), list(sex)
+        if not len(sire_l) == len(dam_l) == len(sex_l) == n_in:
+            raise ValueError("Pedigree.from_columns: ids, sire, dam and sex must have the same length")
         problems: list[str] = []
-        index: dict[str, int] = {}
-        keep: list[PedigreeRecord] = recs
-        index = {r.id: i for i, r in enumerate(recs)}
-        if len(index) != len(recs):  # rare path: report and drop duplicates
-            index, keep = {}, []
-            for r in recs:
-                if r.id in index:
-                    problems.append(f"duplicate id {r.id!r}")
+        index = {label: i for i, label in enumerate(ids)}
+        if len(index) != n_in:  # rare path: report and drop duplicates (the first one stays)
+            index, kept = {}, cast("list[int]", [])
+            for i, label in enumerate(ids):
+                if label in index:
+                    problems.append(f"duplicate id {label!r}")
                     continue
-                index[r.id] = len(keep)
-                keep.append(r)
-        n = len(keep)
-        sex = np.fromiter(map(SEX_CODES.get, map(attrgetter("sex"), keep), repeat(-1)),
-                          dtype=np.int8, count=n)
-        for i in np.flatnonzero(sex < 0).tolist():
-            problems.append(f"{keep[i].id!r} has sex {keep[i].sex!r}; expected 'M', 'F' or 'U'")
-        sex[sex < 0] = 0
+                index[label] = len(kept)
+                kept.append(i)
+            special = {k: special[i] for k, i in enumerate(kept) if i in special}
+            ids = [ids[i] for i in kept]
+            sire_l, dam_l, sex_l = [sire_l[i] for i in kept], [dam_l[i] for i in kept], [sex_l[i] for i in kept]
+            alive_a, in_an_a, by_a = alive_a[kept], in_an_a[kept], by_a[kept]
+        n = len(ids)
+
+        def record(i: int) -> PedigreeRecord:
+            r = special.get(i)
+            return r if r is not None else PedigreeRecord(ids[i], sire_l[i], dam_l[i], sex=sex_l[i])
+
+        sex_c = np.fromiter(map(SEX_CODES.get, sex_l, repeat(-1)), dtype=np.int8, count=n)
+        for i in np.flatnonzero(sex_c < 0).tolist():
+            problems.append(f"{ids[i]!r} has sex {sex_l[i]!r}; expected 'M', 'F' or 'U'")
+        sex_c[sex_c < 0] = 0
 
         # common case, vectorised: plain sire/dam labels (-1 none, -2 not found)
         # cast: widening the key type is safe for this fresh copy (dict keys are invariant)
         lookup = cast("dict[str | None, int]", dict(index))
         lookup[None] = UNKNOWN
         get = lookup.get
-        sire = np.fromiter(map(get, map(attrgetter("sire"), keep), repeat(-2)),
-                           dtype=np.int64, count=n)
-        dam = np.fromiter(map(get, map(attrgetter("dam"), keep), repeat(-2)),
-                          dtype=np.int64, count=n)
-        special = np.fromiter(map(any, map(attrgetter(
-            "sire_wild", "dam_wild", "sire_mult", "dam_mult", "founder_inbreeding"), keep)),
-            dtype=bool, count=n)
+        sire_i = np.fromiter(map(get, sire_l, repeat(-2)), dtype=np.int64, count=n)
+        dam_i = np.fromiter(map(get, dam_l, repeat(-2)), dtype=np.int64, count=n)
+        is_special = np.zeros(n, bool)
+        is_special[list(special)] = True
         me = np.arange(n)
-        bad = (special | (sire == -2) | (dam == -2) | (sire == me) | (dam == me)
-               | ((sire >= 0) & (sire == dam)))
-        sx = sex[np.maximum(sire, 0)]
-        dx = sex[np.maximum(dam, 0)]
-        bad |= ((sire >= 0) & (sx == 2)) | ((dam >= 0) & (dx == 1))
+        bad = (is_special | (sire_i == -2) | (dam_i == -2) | (sire_i == me) | (dam_i == me)
+               | ((sire_i >= 0) & (sire_i == dam_i)))
+        sx = sex_c[np.maximum(sire_i, 0)]
+        dx = sex_c[np.maximum(dam_i, 0)]
+        bad |= ((sire_i >= 0) & (sx == 2)) | ((dam_i >= 0) & (dx == 1))
         mult: dict[str, list[tuple[int, int, float]]] = {"sire": [], "dam": []}
         for i in np.flatnonzero(bad).tolist():
-            r = keep[i]
-            sire[i] = dam[i] = UNKNOWN
-            slots = (("sire", r.sire, r.sire_wild, r.sire_mult, sire, 1, "male"),
-                     ("dam", r.dam, r.dam_wild, r.dam_mult, dam, 2, "female"))
+            r = record(i)
+            sire_i[i] = dam_i[i] = UNKNOWN
+            slots = (("sire", r.sire, r.sire_wild, r.sire_mult, sire_i, 1, "male"),
+                     ("dam", r.dam, r.dam_wild, r.dam_mult, dam_i, 2, "female"))
             seen: dict[int, str] = {}
             for slot, lab, wild, cands, arr, want, word in slots:
                 if wild and (lab is not None or cands):
@@ -458,9 +506,9 @@ class Pedigree:
                     if j == i:
                         problems.append(f"{r.id!r} is its own {slot} (own ancestor)")
                         continue
-                    if check_sex and sex[j] not in (0, want):
+                    if check_sex and sex_c[j] not in (0, want):
                         problems.append(
-                            f"{r.id!r}: {slot} {lab2!r} is {SEX_LABELS[sex[j]]}, not {word}")
+                            f"{r.id!r}: {slot} {lab2!r} is {SEX_LABELS[sex_c[j]]}, not {word}")
                     if j in seen and seen[j] != slot:
                         problems.append(f"{r.id!r}: {lab2!r} is both sire and dam")
                     seen[j] = slot
@@ -478,11 +526,11 @@ class Pedigree:
                     problems.append(f"{r.id!r}: founder inbreeding "
                                     f"{r.founder_inbreeding} outside [0, 1)")
 
-        litter_groups = _litter_groups(keep, problems)
+        litter_groups = _litter_groups(sorted(special.items()), problems)
 
         # cycles: Kahn waves on the edges that resolved
-        ec = [np.flatnonzero(sire >= 0), np.flatnonzero(dam >= 0)]
-        ep = [sire[ec[0]], dam[ec[1]]]
+        ec = [np.flatnonzero(sire_i >= 0), np.flatnonzero(dam_i >= 0)]
+        ep = [sire_i[ec[0]], dam_i[ec[1]]]
         for slot in ("sire", "dam"):
             if mult[slot]:
                 a = np.array(mult[slot], dtype=np.float64)
@@ -492,7 +540,7 @@ class Pedigree:
         if not bool(np.all(p_all < c_all)):  # parents-first input cannot have a cycle
             lev = _levels(n, c_all, p_all, strict=False)
             if np.any(lev < 0):
-                problems.extend(_cycle_problems(keep, c_all, p_all, lev < 0))
+                problems.extend(_cycle_problems(ids, c_all, p_all, lev < 0))
 
         if problems:
             raise PedigreeError(
@@ -524,28 +572,34 @@ class Pedigree:
                 litter[at] = at.min()
             return MultParents(ptr, cand[o].astype(np.int32), prob[o], litter)
 
-        ks = [keep[k] for k in order.tolist()]
-        by = np.array([np.nan if r.birth_year is None else r.birth_year for r in ks],
-                      dtype=np.float64)
+        sire_wild = np.zeros(n, bool)
+        dam_wild = np.zeros(n, bool)
+        f0 = np.zeros(n, np.float64)
+        for i, r in special.items():
+            sire_wild[i], dam_wild[i], f0[i] = r.sire_wild, r.dam_wild, r.founder_inbreeding
+        identity = bool(np.all(order == me))
         return cls(
-            ids=tuple(r.id for r in ks),
-            sire=remap(sire),
-            dam=remap(dam),
-            sex=sex[order],
-            alive=np.fromiter(map(attrgetter("alive"), ks), dtype=bool, count=n),
-            in_analysis=np.fromiter(map(attrgetter("in_analysis"), ks), dtype=bool, count=n),
-            sire_wild=np.fromiter(map(attrgetter("sire_wild"), ks), dtype=bool, count=n),
-            dam_wild=np.fromiter(map(attrgetter("dam_wild"), ks), dtype=bool, count=n),
-            birth_year=by.reshape(len(ks)),
-            founder_inbreeding=np.fromiter(map(attrgetter("founder_inbreeding"), ks),
-                                           dtype=np.float64, count=n),
+            ids=tuple(ids) if identity else tuple(ids[k] for k in order.tolist()),
+            sire=remap(sire_i),
+            dam=remap(dam_i),
+            sex=sex_c[order],
+            alive=alive_a[order],
+            in_analysis=in_an_a[order],
+            sire_wild=sire_wild[order],
+            dam_wild=dam_wild[order],
+            birth_year=by_a[order],
+            founder_inbreeding=f0[order],
             sire_mult=build_mult(mult["sire"], litter_groups["sire"]),
             dam_mult=build_mult(mult["dam"], litter_groups["dam"]),
         )
 
 
-def _litter_groups(recs: Sequence[PedigreeRecord], problems: list[str]) -> dict[str, list[list[int]]]:
+def _litter_groups(recs: Sequence[tuple[int, PedigreeRecord]],
+                   problems: list[str]) -> dict[str, list[list[int]]]:
     """Records sharing a MULT litter key, per slot (groups of two or more input indices).
+
+    *recs*: ``(input index, record)`` in input order; records without a litter key may be
+    left out.
 
     Every member must have a MULT slot with the same candidates and probabilities: they
     stand for one unknown parent. Problems are appended to *problems*.
@@ -553,7 +607,9 @@ def _litter_groups(recs: Sequence[PedigreeRecord], problems: list[str]) -> dict[
     out: dict[str, list[list[int]]] = {"sire": [], "dam": []}
     for slot in ("sire", "dam"):
         by_key: dict[str, list[int]] = {}
-        for i, r in enumerate(recs):
+        rec_at: dict[int, PedigreeRecord] = {}
+        for i, r in recs:
+            rec_at[i] = r
             key = getattr(r, f"{slot}_mult_litter")
             if key is None:
                 continue
@@ -562,12 +618,12 @@ def _litter_groups(recs: Sequence[PedigreeRecord], problems: list[str]) -> dict[
                 continue
             by_key.setdefault(key, []).append(i)
         for key, members in by_key.items():
-            first = recs[members[0]]
+            first = rec_at[members[0]]
             want = sorted((c, round(p, 9)) for c, p in getattr(first, f"{slot}_mult"))
             for i in members[1:]:
-                got = sorted((c, round(p, 9)) for c, p in getattr(recs[i], f"{slot}_mult"))
+                got = sorted((c, round(p, 9)) for c, p in getattr(rec_at[i], f"{slot}_mult"))
                 if got != want:
-                    problems.append(f"{recs[i].id!r}: MULT {slot} candidates differ from those of its "
+                    problems.append(f"{rec_at[i].id!r}: MULT {slot} candidates differ from those of its "
                                     f"littermate {first.id!r} (litter {key!r}); one mating has one set")
             if len(members) > 1:
                 out[slot].append(members)
@@ -631,7 +687,7 @@ def _levels(n: int, child: NDArray[np.int64], parent: NDArray[np.int64],
     return level
 
 
-def _cycle_problems(recs: Sequence[PedigreeRecord], child: NDArray[np.int64],
+def _cycle_problems(ids: Sequence[str], child: NDArray[np.int64],
                     parent: NDArray[np.int64], stuck: BoolArray) -> list[str]:
     """Name the animals of every cycle (networkx imported only on this error path)."""
     import networkx as nx
@@ -642,7 +698,7 @@ def _cycle_problems(recs: Sequence[PedigreeRecord], child: NDArray[np.int64],
     out = []
     for comp in nx.strongly_connected_components(g):
         if len(comp) > 1 or any(g.has_edge(v, v) for v in comp):
-            names = ", ".join(repr(recs[v].id) for v in sorted(comp)[:20])
+            names = ", ".join(repr(ids[v]) for v in sorted(comp)[:20])
             more = f" (+{len(comp) - 20} more)" if len(comp) > 20 else ""
             out.append(f"animals are their own ancestors (cycle): {names}{more}")
     return out or ["the pedigree contains a cycle (an animal is its own ancestor)"]

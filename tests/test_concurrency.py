@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
 import sys
+import time
 from datetime import date, timedelta
 
-from conftest import ROOT, run_cli
+import pytest
+from conftest import ROOT, run_cli, table_counts
 
 WORKER = r"""
 import sys, io, contextlib, json
@@ -84,3 +87,134 @@ def test_parallel_transfers_of_one_animal_one_wins(family_url):
             assert rc == 1 and "not at LEIPZIG" in err and "Traceback" not in err
     hist = json.loads(run_cli(family_url, "history", "3", "--format", "json").stdout)
     assert [h["event"] for h in hist] == ["birth", "transfer"]
+
+
+# --- a busy database: exit 4, one clear line, nothing written (issue 13, item 5) -----------
+
+@contextlib.contextmanager
+def hold_write_lock(url):
+    """Another writer that holds the write lock (SQLite: BEGIN IMMEDIATE; PostgreSQL: the advisory lock)."""
+    if url.startswith("sqlite"):
+        import sqlite3
+
+        con = sqlite3.connect(url.removeprefix("sqlite:///"), isolation_level=None)
+        con.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        finally:
+            con.execute("ROLLBACK")
+            con.close()
+        return
+    from sqlalchemy import create_engine, text
+
+    from studbook.db import PG_WRITE_LOCK_KEY
+
+    eng = create_engine(url)
+    try:
+        with eng.connect() as conn, conn.begin():
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PG_WRITE_LOCK_KEY})
+            yield
+    finally:
+        eng.dispose()
+
+
+def test_busy_database_is_exit_4_at_begin(family_url, monkeypatch):
+    monkeypatch.setenv("STUDBOOK_LOCK_TIMEOUT", "0.5")
+    before = table_counts(family_url)
+    with hold_write_lock(family_url):
+        t0 = time.monotonic()
+        r = run_cli(family_url, "transfer", "3", "--to", "TALLINN", "--date", "2018-01-01")
+        waited = time.monotonic() - t0
+    assert r.exit_code == 4, r.stderr
+    assert "the database is busy" in r.stderr and "unexpected" not in r.stderr and "Traceback" not in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 2  # Error: ... / Hint: ...
+    assert 0.4 < waited < 10
+    assert table_counts(family_url) == before
+    # Readers are never blocked by a writer.
+    assert run_cli(family_url, "animal", "show", "3").exit_code == 0
+
+
+def test_busy_database_is_a_conflict_error_in_the_api(family_url, monkeypatch):
+    from studbook.db import session_scope
+    from studbook.errors import ConflictError
+    from studbook.services.events import transfer
+
+    monkeypatch.setenv("STUDBOOK_LOCK_TIMEOUT", "0.3")
+    with hold_write_lock(family_url), pytest.raises(ConflictError, match="busy"):
+        with session_scope(family_url, write=True, user="api") as s:
+            transfer(s, "3", to="TALLINN", date="2018-01-01")
+    # Once the lock is free the same write goes through.
+    with session_scope(family_url, write=True, user="api") as s:
+        transfer(s, "3", to="TALLINN", date="2018-01-01")
+
+
+def test_writer_waits_for_a_short_lock(family_url, monkeypatch):
+    import threading
+
+    monkeypatch.setenv("STUDBOOK_LOCK_TIMEOUT", "20")
+    released = threading.Event()
+
+    def hold():
+        with hold_write_lock(family_url):
+            time.sleep(0.7)
+        released.set()
+
+    t = threading.Thread(target=hold)
+    t.start()
+    time.sleep(0.2)
+    r = run_cli(family_url, "transfer", "3", "--to", "TALLINN", "--date", "2018-01-01")
+    t.join()
+    assert r.exit_code == 0, r.stderr
+    assert released.is_set()
+
+
+TRANSFER = ("import sys; from studbook.cli import main; "
+            "main(['--db', sys.argv[1], 'transfer', '3', '--to', sys.argv[2], '--date', '2018-01-01'])")
+
+
+def test_parallel_transfers_without_from_one_wins(family_url):
+    procs = [_spawn([TRANSFER, family_url, dest]) for dest in ("TALLINN", "MOSCOW") * 4]
+    outcomes = [(p.wait(timeout=300), p.communicate()[1]) for p in procs]
+    assert sum(1 for rc, _ in outcomes if rc == 0) == 1, outcomes
+    for rc, err in outcomes:
+        if rc:
+            assert rc == 1 and ("already transferred on 2018-01-01" in err or "is already at" in err), err
+            assert "Traceback" not in err
+    hist = json.loads(run_cli(family_url, "history", "3", "--format", "json").stdout)
+    assert [h["event"] for h in hist] == ["birth", "transfer"]
+
+
+def test_same_day_chain_needs_from(family_url):
+    assert run_cli(family_url, "transfer", "3", "--to", "TALLINN", "--date", "2018-01-01").exit_code == 0
+    r = run_cli(family_url, "transfer", "3", "--to", "MOSCOW", "--date", "2018-01-01")
+    assert r.exit_code == 1 and "already transferred on 2018-01-01" in r.stderr and "--from TALLINN" in r.stderr
+    r = run_cli(family_url, "transfer", "3", "--to", "MOSCOW", "--date", "2018-01-01", "--from", "LEIPZIG")
+    assert r.exit_code == 1 and "not at LEIPZIG" in r.stderr
+    # The documented chain: it really went on from TALLINN that day.
+    r = run_cli(family_url, "transfer", "3", "--to", "MOSCOW", "--date", "2018-01-01", "--from", "TALLINN")
+    assert r.exit_code == 0, r.stderr
+    # Another day needs no --from.
+    assert run_cli(family_url, "transfer", "3", "--to", "LEIPZIG", "--date", "2018-01-02").exit_code == 0
+
+
+def test_animal_update_compares_the_version_it_read(family_url):
+    v = json.loads(run_cli(family_url, "animal", "show", "3", "--format", "json").stdout)["version"]
+    r = run_cli(family_url, "animal", "update", "3", "--notes", "first", "--expect-version", str(v))
+    assert r.exit_code == 0, r.stderr
+    before = table_counts(family_url)
+    r = run_cli(family_url, "animal", "update", "3", "--notes", "second", "--expect-version", str(v))
+    assert r.exit_code == 4 and "changed by someone else" in r.stderr and f"version {v}, now {v + 1}" in r.stderr
+    assert table_counts(family_url) == before
+    assert json.loads(run_cli(family_url, "animal", "show", "3", "--format", "json").stdout)["notes"] == "first"
+
+
+UPDATE = ("import sys; from studbook.cli import main; "
+          "main(['--db', sys.argv[1], 'animal', 'update', '3', '--notes', sys.argv[2], '--expect-version', sys.argv[3]])")
+
+
+def test_parallel_updates_of_one_version_one_wins(family_url):
+    v = json.loads(run_cli(family_url, "animal", "show", "3", "--format", "json").stdout)["version"]
+    procs = [_spawn([UPDATE, family_url, f"note {i}", str(v)]) for i in range(4)]
+    outcomes = [(p.wait(timeout=300), p.communicate()[1]) for p in procs]
+    assert sorted(rc for rc, _ in outcomes) == [0, 4, 4, 4], outcomes
+    assert all("Traceback" not in err for _, err in outcomes)

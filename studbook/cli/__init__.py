@@ -27,6 +27,23 @@ def _print_error(exc: StudbookError) -> None:
         click.echo(f"Hint: {printable(exc.hint, keep='')}", err=True)
 
 
+def _check_arguments(args: list[str]) -> None:
+    """Refuse an argument that is not valid UTF-8 before any command sees it.
+
+    Python decodes such bytes as lone surrogates (U+DC80..U+DCFF); they cannot be stored in a
+    text column, written to the audit log or sent to PostgreSQL, so they are refused here, once.
+    """
+    from ..errors import InvalidInputError
+
+    for n, arg in enumerate(args, 1):
+        bad = next((ch for ch in arg if "\udc80" <= ch <= "\udcff"), None)
+        if bad is not None:
+            shown = arg.encode("utf-8", "surrogateescape").decode("ascii", "backslashreplace")
+            raise InvalidInputError(
+                f"command-line argument {n} ('{shown}') is not valid UTF-8 (byte 0x{ord(bad) - 0xDC00:02x})",
+                "studbook takes UTF-8 text and file names: set a UTF-8 locale (e.g. LANG=C.UTF-8) or rename the file")
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``studbook`` command."""
     from .app import cli
@@ -34,6 +51,7 @@ def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     debug = "--debug" in args
     try:
+        _check_arguments(args)
         cli.main(args=args, prog_name="studbook", standalone_mode=False)
     except StudbookError as exc:
         if debug:

@@ -101,10 +101,12 @@ def animal_show(app: AppContext, studbook_id: str, as_of: str | None, fmt: str) 
     """Show one animal: master record, status, local IDs, offspring."""
     from ..services.animals import show_animal
     from ..services.census import reference_day
+    from ..services.corrections import record_version
 
     with app.session() as session:
         day = reference_day(session, as_of)
         d = show_animal(session, studbook_id, as_of=day.day)
+        version = record_version(session, studbook_id)
     if day.note:
         message(day.note)
     obj: dict[str, Any] = asdict(d.row)
@@ -114,6 +116,7 @@ def animal_show(app: AppContext, studbook_id: str, as_of: str | None, fmt: str) 
         obj.update(void=True, void_reason=d.void_reason)
     if fmt == "json":
         obj["history"] = [asdict(h) for h in d.history]
+        obj["version"] = version  # for `animal update --expect-version`
     emit_object(obj, fmt, title=f"Animal {d.row.studbook_id}")
 
 
@@ -134,10 +137,12 @@ def animal_show(app: AppContext, studbook_id: str, as_of: str | None, fmt: str) 
 @click.option("--dam", multiple=True, help="Correct the dam: ID, UNK, WILD, or ID:P several times (MULT). Needs --reason.")
 @click.option("--birth-institution", help="Correct where it was born (or first captured). Needs --reason.")
 @click.option("--reason", help="Why: required for corrections; goes into the audit log.")
+@click.option("--expect-version", type=click.IntRange(1), default=None,
+              help="The record version you read (`animal show`): refused (exit 4) if someone changed it since.")
 @pass_app
 def animal_update(app: AppContext, studbook_id: str, new_sex: str | None, birth_date: str | None,
                   sire: tuple[str, ...], dam: tuple[str, ...], birth_institution: str | None, reason: str | None,
-                  **flags: Any) -> None:
+                  expect_version: int | None, **flags: Any) -> None:
     """Change flags, house name, rearing or notes, or correct sex, birth date, parents or place of birth (audited)."""
     from ..services.animals import parse_parent
     from ..services.corrections import update_animal
@@ -146,7 +151,8 @@ def animal_update(app: AppContext, studbook_id: str, new_sex: str | None, birth_
         result = update_animal(
             session, studbook_id, reason=reason, flags={k: v for k, v in flags.items() if v is not None},
             sex=new_sex, birth_date=birth_date, sire=parse_parent(list(sire), "sire") if sire else None,
-            dam=parse_parent(list(dam), "dam") if dam else None, birth_institution=birth_institution)
+            dam=parse_parent(list(dam), "dam") if dam else None, birth_institution=birth_institution,
+            expected_version=expect_version)
     if became_pending(result):
         return
     warnings(result.warnings)

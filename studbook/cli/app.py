@@ -29,8 +29,12 @@ class AppContext:
 
     def username(self) -> str:
         from ..audit import current_user
+        from ..text import clean_text
 
-        return current_user(self.user)
+        name = current_user(self.user)
+        # what the audit log records must be readable: no control or invisible characters (--user,
+        # STUDBOOK_USER or the OS login); the length limit is the audit log's own
+        return clean_text(name, what="user name", record="--user / STUDBOOK_USER") or name
 
     @contextmanager
     def session(self, *, write: bool = False, check_schema: bool = True) -> Iterator[Any]:

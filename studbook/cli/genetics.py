@@ -44,23 +44,33 @@ def inbreeding_cmd(app: AppContext, as_of: str | None, fmt: str) -> None:
 @click.option("--ids-file", type=click.Path(dir_okay=False), help="File with one studbook ID per line.")
 @click.option("--matrix", is_flag=True, help="Write the square matrix instead of id1,id2,kinship rows.")
 @click.option("--float32", "float32", is_flag=True, help="Single precision (halves memory for very large sets).")
+@click.option("--output", type=click.Path(dir_okay=False), metavar="FILE.npy|FILE.csv",
+              help="With --matrix: write the matrix to this file as it is computed (no copy in memory). "
+                   ".npy: numpy binary, the IDs one per line in FILE.ids.txt; .csv: as --format csv.")
 @as_of_option
 @format_option
 @pass_app
 def kinship_cmd(app: AppContext, ids: tuple[str, ...], ids_file: str | None, matrix: bool, float32: bool,
-                as_of: str | None, fmt: str) -> None:
+                output: str | None, as_of: str | None, fmt: str) -> None:
     """Kinship coefficients among IDS (default: the living analysis population).
 
-    Long format: every unordered pair once plus the self pairs (id1,id2,kinship).
+    Long format: every unordered pair once plus the self pairs (id1,id2,kinship). For a large
+    population write the matrix to a file: --matrix --float32 --output kinship.npy.
     """
     import numpy as np
 
     from ..services.analysis import read_ids_file
-    from ..services.genetics import kinship_long, kinship_square
+    from ..services.genetics import kinship_long, kinship_square, write_kinship_matrix
 
+    if output and not matrix:
+        raise click.UsageError("--output is for the square matrix: add --matrix")
     wanted = list(ids) + (read_ids_file(ids_file) if ids_file else [])
     loaded = _load(app, as_of)
     dtype = np.float32 if float32 else np.float64
+    if output:
+        count = write_kinship_matrix(loaded, wanted or None, output, dtype=dtype)
+        message(f"Wrote the {count} x {count} kinship matrix to {output}.")
+        return
     if not matrix:
         emit(kinship_long(loaded, wanted or None, dtype=dtype), fmt, title="Kinship")
         return
@@ -160,7 +170,8 @@ def _progress(total_label: str) -> tuple[Any, Any]:
 @genetics.command("founders")
 @click.option("--gene-drop/--no-gene-drop", "with_drop", default=True, show_default=True,
               help="Also estimate allele retention by gene drop.")
-@click.option("--iterations", type=int, default=5000, show_default=True)
+@click.option("--iterations", type=int, default=5000, show_default=True,
+              help="Gene-drop iterations (at most 1,000,000).")
 @click.option("--seed", type=int, default=1, show_default=True, help="Random seed of the gene drop.")
 @as_of_option
 @format_option
@@ -182,7 +193,8 @@ def founders_cmd(app: AppContext, with_drop: bool, iterations: int, seed: int, a
 
 
 @genetics.command("gene-drop")
-@click.option("--iterations", type=int, default=5000, show_default=True)
+@click.option("--iterations", type=int, default=5000, show_default=True,
+              help="Gene-drop iterations (at most 1,000,000).")
 @click.option("--seed", type=int, default=1, show_default=True, help="Same seed, same result.")
 @click.option("--threshold", type=click.IntRange(0, 3), default=1, show_default=True,
               help="Genome uniqueness: alleles carried by at most this many other living animals.")

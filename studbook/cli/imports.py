@@ -31,12 +31,13 @@ def import_group() -> None:
 @pass_app
 def import_pedigree_cmd(app: AppContext, file: str, repair: bool, sex_codes: str) -> None:
     """Import a generic pedigree CSV (id,sire,dam,sex[,birth_year|birth_date][,alive]); all or nothing."""
-    from ..db import upgrade
+    from ..db import new_database_or_nothing, upgrade
     from ..services.imports import IMPORT_STEPS, import_pedigree
 
-    upgrade(app.url)
-    with NamedSteps("import", len(IMPORT_STEPS)) as step, app.session(write=True) as session:
-        report = import_pedigree(session, file, repair=repair, sex_codes=sex_codes, progress=step)
+    with new_database_or_nothing(app.url):  # a refused import leaves no new database file behind
+        upgrade(app.url)
+        with NamedSteps("import", len(IMPORT_STEPS)) as step, app.session(write=True) as session:
+            report = import_pedigree(session, file, repair=repair, sex_codes=sex_codes, progress=step)
     for notice in report.notices:
         message(f"Warning: {notice}")
     for line in report.repairs:

@@ -111,6 +111,14 @@ def pair_table_cmd(app: AppContext, top: int | None, matrix: bool, output: str |
                     _write_msi_matrix(rows, fh, "csv")
             except FileExistsError:
                 raise InvalidInputError(f"{output} already exists", "give a new file name") from None
+            except FileNotFoundError:
+                from pathlib import Path
+
+                raise InvalidInputError(f"folder {Path(output).parent} does not exist; nothing was written",
+                                        "create the folder first, or give another path") from None
+            except OSError as exc:
+                raise InvalidInputError(f"cannot write {output}: {exc.strerror or exc}; nothing was written",
+                                        "give a new file in a folder you can write to") from None
             n_m = len({r["male"] for r in rows})
             message(f"Wrote {output} (MSI matrix: {n_m} males x {len(rows) // max(n_m, 1)} females).")
         if matrix:

@@ -31,7 +31,7 @@ def init(app: AppContext, sample: bool, folder: str | None, allow_problems: bool
     """
     from pathlib import Path
 
-    from ..db import upgrade
+    from ..db import new_database_or_nothing, upgrade
     from ..services.book_folder import load_book_folder
     from ..services.setup import ensure_species, sample_dir
 
@@ -39,9 +39,10 @@ def init(app: AppContext, sample: bool, folder: str | None, allow_problems: bool
         raise click.UsageError("give --sample or --from-folder, not both")
     if (allow_problems or problems_file) and not (sample or folder):
         raise click.UsageError("--allow-problems and --problems go with --from-folder DIR (or --sample)")
-    upgrade(app.url)
     report = None
-    with problems_file_on_refusal(problems_file):
+    # a refused load leaves no new database file behind (as `import sparks`)
+    with problems_file_on_refusal(problems_file), new_database_or_nothing(app.url):
+        upgrade(app.url)
         with app.session(write=True) as session:
             if sample or folder:
                 report = load_book_folder(session, sample_dir() if sample else Path(str(folder)),
@@ -284,15 +285,50 @@ def validate(app: AppContext, fmt: str, errors_only: bool) -> None:
                               + ("; `studbook problems list --open` lists the open problems" if report.known else ""))
 
 
-@click.command()
+@click.group(invoke_without_command=True)
 @click.option("--animal", "studbook_id", help="Only changes of this animal.")
 @click.option("--limit", type=click.IntRange(1), default=50, show_default=True)
 @format_option
-@pass_app
-def audit(app: AppContext, studbook_id: str | None, limit: int, fmt: str) -> None:
-    """Show the audit log (newest first): who changed what, when, before and after."""
+@click.pass_context
+def audit(ctx: click.Context, studbook_id: str | None, limit: int, fmt: str) -> None:
+    """Show the audit log (newest first): who changed what, when, before and after.
+
+    `studbook audit verify` checks that nobody rewrote it."""
+    if ctx.invoked_subcommand is not None:
+        return
     from ..services.auditlog import audit_rows
 
+    app = ctx.find_object(AppContext)
+    assert app is not None
     with app.session() as session:
         rows = audit_rows(session, studbook_id=studbook_id, limit=limit)
     emit(rows, fmt, title="Audit log")
+
+
+@audit.command("verify")
+@format_option
+@pass_app
+def audit_verify(app: AppContext, fmt: str) -> None:
+    """Check the audit log's hash chain and its guards (triggers, owner); name the first broken row.
+
+    Exit 0 when intact, 1 when a row was changed, inserted or removed behind the application's
+    back or a guard is missing. Keep the printed head hash elsewhere: a later run whose chain no
+    longer contains it shows a log rewritten from scratch."""
+    from ..errors import ValidationError
+    from ..services.auditlog import verify_audit
+
+    with app.session() as session:
+        result = verify_audit(session)
+    if fmt == "json":
+        emit_object(result, fmt, title="Audit log verification")
+    else:
+        message(f"{result['rows']} audit row(s) checked.")
+        for p in result["problems"]:
+            message(f"problem: {p}")
+        if result["first_broken"] is None:
+            message(f"The hash chain is intact; head {result['head']}.")
+    if not result["ok"]:
+        broken = (f"audit row {result['first_broken']} is broken: {result['why']}"
+                  if result["first_broken"] is not None else "; ".join(result["problems"]))
+        raise ValidationError(f"the audit log fails verification: {broken}",
+                              "restore the book from a backup taken before that row, or ask the database owner")

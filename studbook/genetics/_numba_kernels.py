@@ -405,8 +405,13 @@ def diag_kernel(n, sire_node, dam_node, vptr, vcand, vprob, lev, order, bounds,
     return D, A
 
 
-def diag(ped):  # type: ignore[no-untyped-def]
-    """``(D, A_diag)`` of every node of ``ped`` (node numbering of the graph)."""
+def diag(ped, keep=None):  # type: ignore[no-untyped-def]
+    """``(D, A_diag)`` of every node of ``ped`` (node numbering of the graph).
+
+    *keep*: a dict that receives ``"numba_nodes"``, the node arrays of the kernel
+    (``sire_node, dam_node, vptr, vcand, vprob, order``), so that :func:`colleau` needs
+    no node graph afterwards (mean kinship right after F).
+    """
     sm, dm = ped.sire_mult, ped.dam_mult
     if ped.n == 0:
         return np.zeros(0), np.zeros(0)
@@ -414,8 +419,68 @@ def diag(ped):  # type: ignore[no-untyped-def]
     sire_node, dam_node, vptr, vcand, vprob, lev, order, bounds = _prepare(
         ped.sire, ped.dam, sm.ptr, sm.cand, sm.prob, sm.litters().astype(np.int64),
         dm.ptr, dm.cand, dm.prob, dm.litters().astype(np.int64))
+    if keep is not None:
+        keep["numba_nodes"] = (sire_node, dam_node, vptr, vcand, vprob, order)
     # the array read at random while tracing is allocated by numpy, which asks
     # for transparent huge pages (fewer TLB misses) on big arrays
     W = np.empty(N, NODE)
     return diag_kernel(ped.n, sire_node, dam_node, vptr, vcand, vprob, lev, order, bounds,
                        ped.founder_inbreeding, W)
+
+
+@njit(cache=True, nogil=True)
+def _colleau_kernel(n, sire_node, dam_node, vptr, vcand, vprob, order, D, X):  # pragma: no cover
+    """In place ``X <- T D Tᵀ X`` (``A X``; X of shape (nodes, k)), sweeping the nodes in
+    ``order`` (parents before children): Tᵀ children into parents, youngest first, then D,
+    then T parents into children."""
+    N, k = X.shape
+    for q in range(N - 1, -1, -1):
+        v = order[q]
+        if v < n:
+            s = sire_node[v]
+            d = dam_node[v]
+            for j in range(k):
+                h = 0.5 * X[v, j]
+                if s >= 0:
+                    X[s, j] += h
+                if d >= 0:
+                    X[d, j] += h
+        else:
+            for t in range(vptr[v - n], vptr[v - n + 1]):
+                c = vcand[t]
+                w = vprob[t]
+                for j in range(k):
+                    X[c, j] += w * X[v, j]
+    for v in range(N):
+        for j in range(k):
+            X[v, j] *= D[v]
+    for q in range(N):
+        v = order[q]
+        if v < n:
+            s = sire_node[v]
+            d = dam_node[v]
+            for j in range(k):
+                acc = 0.0
+                if s >= 0:
+                    acc += 0.5 * X[s, j]
+                if d >= 0:
+                    acc += 0.5 * X[d, j]
+                X[v, j] += acc
+        else:
+            for j in range(k):
+                acc = 0.0
+                for t in range(vptr[v - n], vptr[v - n + 1]):
+                    acc += vprob[t] * X[vcand[t], j]
+                X[v, j] += acc
+
+
+def colleau(ped, nodes, D, x):  # type: ignore[no-untyped-def]
+    """``Φ x`` (shape of ``x``: (n,) or (n, k)) with the node arrays kept by :func:`diag`."""
+    sire_node, dam_node, vptr, vcand, vprob, order = nodes
+    n = ped.n
+    N = D.shape[0]
+    X = np.zeros((N, 1 if x.ndim == 1 else x.shape[1]))
+    X[:n] = x.reshape(n, -1)
+    _colleau_kernel(n, sire_node, dam_node, vptr, vcand, vprob, order, D, X)
+    out = 0.5 * X[:n]
+    return out.reshape(x.shape)

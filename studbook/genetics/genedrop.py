@@ -110,7 +110,7 @@ def gene_drop(ped: Pedigree, iterations: int = 5000, *,
               seed: int | np.random.Generator | None = None,
               rng: np.random.Generator | None = None,
               progress: Callable[[int, int], None] | None = None,
-              threshold: int = 1) -> GeneDropResult:
+              threshold: int = 1, max_bytes: int = 512 * 2**20) -> GeneDropResult:
     """Simulate Mendelian segregation of unique founder alleles (see module docs).
 
     Args:
@@ -120,6 +120,11 @@ def gene_drop(ped: Pedigree, iterations: int = 5000, *,
         rng: Random generator to draw from.
         progress: Optional ``callable(done, total)`` called as animals are done.
         threshold: GU threshold: max. number of *other* living carriers.
+        max_bytes: Memory for the alleles held at once: the iterations run in batches
+            so that (animals still needed + living) x 2 alleles x batch x 4 bytes stays
+            under it. A single batch (the usual case for a studbook) draws exactly the
+            numbers of an unbatched run; more batches draw in another order (the same
+            seed still gives the same result).
 
     Returns:
         :class:`GeneDropResult`.
@@ -174,56 +179,25 @@ def gene_drop(ped: Pedigree, iterations: int = 5000, *,
                 for c in val:
                     last[c] = max(last[c], i)
 
-    alleles: dict[int, NDArray[np.int32]] = {}
-    picks: dict[tuple[int, int], NDArray[np.int64]] = {}  # (slot, litter) -> candidate per iteration
-    litter_size = [np.bincount(m.litters()[m.litters() >= 0], minlength=ped.n)
-                   for m in (ped.sire_mult, ped.dam_mult)]
-    total = len(order)
-    step = max(1, total // 100)
-    ar = np.arange(K)
-    for done, (i, sl) in enumerate(zip(order.tolist(), slot_lists), start=1):
-        if allele_base[i] >= 0:  # real founder
-            a0 = np.full(K, allele_base[i], np.int32)
-            a1 = a0 + 1
-            f = float(ped.founder_inbreeding[i])
-            if f > 0:
-                a1 = np.where(gen.random(K) < f, a0, a1).astype(np.int32)
-            alleles[i] = np.stack([a0, a1])
-        else:
-            out = np.empty((2, K), np.int32)
-            for s, (kind, val, cum) in enumerate(sl):
-                bit = gen.integers(0, 2, K, dtype=np.int8)
-                if kind == "one":
-                    par = alleles[val]
-                    out[s] = np.where(bit == 1, par[1], par[0])
-                elif kind == "mult":  # one draw per litter (one mating) and iteration
-                    cum_p, litter = cum
-                    pick = picks.get(litter)
-                    if pick is None:
-                        pick = np.minimum(np.searchsorted(cum_p, gen.random(K), side="right"),
-                                          len(val) - 1)
-                        if litter_size[litter[0]][litter[1]] > 1:
-                            picks[litter] = pick
-                    stack = np.stack([alleles[c] for c in val])  # (k, 2, K)
-                    out[s] = stack[pick, bit, ar]
-                else:
-                    out[s] = bit.astype(np.int32) + val
-            alleles[i] = out
-            for kind, val, _ in sl:
-                for c in ([val] if kind == "one" else val if kind == "mult" else []):
-                    if last[c] <= i and c in alleles:
-                        del alleles[c]
-        if progress is not None and (done % step == 0 or done == total):
-            progress(done, total)
-
     n_l = len(L)
     if n_l == 0:
         nan = float("nan")
         z = np.full(n_f, nan)
         return GeneDropResult(K, codes, p, z, z, z, z, nan, nan, nan, nan, nan, nan,
                               L, np.zeros(0), threshold)
-    G = np.stack([alleles[int(i)] for i in L])  # (n_l, 2, K)
-    del alleles
+    litter_size = [np.bincount(m.litters()[m.litters() >= 0], minlength=ped.n)
+                   for m in (ped.sire_mult, ped.dam_mult)]
+    # Iterations in batches: the alleles held at once (animals still needed as parents, and the
+    # living) times the batch stay within max_bytes. One batch (small pedigrees) draws exactly
+    # what an unbatched run draws.
+    held = np.zeros(ped.n + 2, np.int64)
+    np.add.at(held, order, 1)
+    np.add.at(held, np.minimum(last[order], ped.n) + 1, -1)
+    peak = max(1, int(np.cumsum(held).max()))
+    batch = int(min(K, max(1, max_bytes // (peak * 2 * 4 + n_l * 2 * 4))))
+    total = len(order) * -(-K // batch)
+    step = max(1, total // 100)
+    done = 0
 
     present_sum = np.zeros(A)
     copies_sum = np.zeros(A)
@@ -231,33 +205,82 @@ def gene_drop(ped: Pedigree, iterations: int = 5000, *,
     gd = np.empty(K)
     n_alleles = np.empty(K)
     gu_hits = np.zeros(n_l)
-    batch_of = (ar * _BATCHES) // K
+    ar_all = np.arange(K)
+    batch_of = (ar_all * _BATCHES) // K
     batch_ret = np.zeros((_BATCHES, n_f))
-    for a in range(0, K, _STAT_CHUNK):
-        b = min(a + _STAT_CHUNK, K)
-        k = b - a
-        g0 = G[:, 0, a:b].astype(np.int64)  # (n_l, k)
-        g1 = G[:, 1, a:b].astype(np.int64)
-        off = np.arange(k, dtype=np.int64) * A
-        cnt = (np.bincount((g0 + off).ravel(), minlength=k * A)
-               + np.bincount((g1 + off).ravel(), minlength=k * A)).reshape(k, A)
-        het = g1 != g0
-        carriers = (np.bincount((g0 + off).ravel(), minlength=k * A)
-                    + np.bincount((g1 + off)[het], minlength=k * A)).reshape(k, A)
-        pres = cnt > 0
-        present_sum += pres.sum(0)
-        copies_sum += cnt.sum(0)
-        fp = pres.reshape(k, n_f, 2).sum(2) / 2.0  # per founder, per iteration
-        founder_present_sq += (fp ** 2).sum(0)
-        np.add.at(batch_ret, batch_of[a:b], fp)
-        q = cnt / (2.0 * n_l)
-        gd[a:b] = 1.0 - (q ** 2).sum(1)
-        n_alleles[a:b] = pres.sum(1)
-        cflat = carriers.ravel()
-        it = np.arange(k)[None, :]
-        others0 = cflat[g0 + it * A] - 1
-        others1 = cflat[g1 + it * A] - 1
-        gu_hits += (others0 <= threshold).sum(1) + (others1 <= threshold).sum(1)
+    # statistics in chunks of iterations whose (chunk x alleles) count tables stay small
+    chunk = int(max(16, min(_STAT_CHUNK, (16 * 2**20) // (8 * max(A, 1)))))
+    for k0 in range(0, K, batch):
+        kb = min(batch, K - k0)
+        alleles: dict[int, NDArray[np.int32]] = {}
+        picks: dict[tuple[int, int], NDArray[np.int64]] = {}  # (slot, litter) -> candidate per iteration
+        for i, sl in zip(order.tolist(), slot_lists):
+            if allele_base[i] >= 0:  # real founder
+                a0 = np.full(kb, allele_base[i], np.int32)
+                a1 = a0 + 1
+                f = float(ped.founder_inbreeding[i])
+                if f > 0:
+                    a1 = np.where(gen.random(kb) < f, a0, a1).astype(np.int32)
+                alleles[i] = np.stack([a0, a1])
+            else:
+                out = np.empty((2, kb), np.int32)
+                for s, (kind, val, cum) in enumerate(sl):
+                    bit = gen.integers(0, 2, kb, dtype=np.int8)
+                    if kind == "one":
+                        par = alleles[val]
+                        out[s] = np.where(bit == 1, par[1], par[0])
+                    elif kind == "mult":  # one draw per litter (one mating) and iteration
+                        cum_p, litter = cum
+                        pick = picks.get(litter)
+                        if pick is None:
+                            pick = np.minimum(np.searchsorted(cum_p, gen.random(kb), side="right"),
+                                              len(val) - 1)
+                            if litter_size[litter[0]][litter[1]] > 1:
+                                picks[litter] = pick
+                        # each candidate's allele where it was drawn (no stacked copy of all candidates)
+                        row = out[s]
+                        for m, c in enumerate(val):
+                            par = alleles[c]
+                            np.copyto(row, np.where(bit == 1, par[1], par[0]), where=pick == m)
+                    else:
+                        out[s] = bit.astype(np.int32) + val
+                alleles[i] = out
+                for kind, val, _ in sl:
+                    for c in ([val] if kind == "one" else val if kind == "mult" else []):
+                        if last[c] <= i and c in alleles:
+                            del alleles[c]
+            done += 1
+            if progress is not None and (done % step == 0 or done == total):
+                progress(done, total)
+        living_alleles = [alleles.pop(int(i)) for i in L]
+        del alleles, picks
+        for a in range(0, kb, chunk):
+            b = min(a + chunk, kb)
+            k = b - a
+            ga, gb = k0 + a, k0 + b  # iterations, numbered over all batches
+            g0 = np.stack([x[0, a:b] for x in living_alleles]).astype(np.int64)  # (n_l, k)
+            g1 = np.stack([x[1, a:b] for x in living_alleles]).astype(np.int64)
+            off = np.arange(k, dtype=np.int64) * A
+            cnt = (np.bincount((g0 + off).ravel(), minlength=k * A)
+                   + np.bincount((g1 + off).ravel(), minlength=k * A)).reshape(k, A)
+            het = g1 != g0
+            carriers = (np.bincount((g0 + off).ravel(), minlength=k * A)
+                        + np.bincount((g1 + off)[het], minlength=k * A)).reshape(k, A)
+            pres = cnt > 0
+            present_sum += pres.sum(0)
+            copies_sum += cnt.sum(0)
+            fp = pres.reshape(k, n_f, 2).sum(2) / 2.0  # per founder, per iteration
+            founder_present_sq += (fp ** 2).sum(0)
+            np.add.at(batch_ret, batch_of[ga:gb], fp)
+            q = cnt / (2.0 * n_l)
+            gd[ga:gb] = 1.0 - (q ** 2).sum(1)
+            n_alleles[ga:gb] = pres.sum(1)
+            cflat = carriers.ravel()
+            it = np.arange(k)[None, :]
+            others0 = cflat[g0 + it * A] - 1
+            others1 = cflat[g1 + it * A] - 1
+            gu_hits += (others0 <= threshold).sum(1) + (others1 <= threshold).sum(1)
+        del living_alleles
 
     r = (present_sum.reshape(n_f, 2).sum(1) / 2.0) / K
     var_r = np.maximum(founder_present_sq / K - r ** 2, 0.0)

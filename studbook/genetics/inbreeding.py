@@ -139,7 +139,7 @@ def _compute_numba(ped: Pedigree) -> DiagState:
     """Same as :func:`_compute` with the compiled kernel (needs numba)."""
     from studbook.genetics import _numba_kernels
 
-    D, A = _numba_kernels.diag(ped)
+    D, A = _numba_kernels.diag(ped, keep=ped._cache)  # its node arrays serve kinship_times too
     return DiagState(D, A)
 
 

@@ -70,8 +70,14 @@ def kinship_times(ped: Pedigree, x: np.ndarray) -> NDArray[np.float64]:
     x = np.asarray(x, dtype=np.float64)
     if x.shape[0] != ped.n:
         raise ValueError(f"x must have {ped.n} rows")
-    g = build_graph(ped)
     D = diag_state(ped).D
+    nodes = ped._cache.get("numba_nodes")
+    if nodes is not None and "node_graph" not in ped._cache:
+        # F came from the compiled kernel: sweep its node arrays (no node graph to build)
+        from studbook.genetics import _numba_kernels
+
+        return _numba_kernels.colleau(ped, nodes, D, x)
+    g = build_graph(ped)
     xe = np.zeros((g.n_nodes,) + x.shape[1:])
     xe[: ped.n] = x
     y = g.backward(xe)
@@ -80,7 +86,7 @@ def kinship_times(ped: Pedigree, x: np.ndarray) -> NDArray[np.float64]:
 
 
 def kinship_matrix(ped: Pedigree, idx: NDArray[np.integer] | list[int] | None = None, *,
-                   dtype: DTypeLike = np.float64, block: int = 512) -> np.ndarray:
+                   dtype: DTypeLike = np.float64, block: int = 512, out: np.ndarray | None = None) -> np.ndarray:
     """Square kinship matrix Φ among the animals ``idx`` (default: ``ped.living``).
 
     Colleau's indirect method on the ancestor-pruned pedigree: for each block
@@ -98,9 +104,14 @@ def kinship_matrix(ped: Pedigree, idx: NDArray[np.integer] | list[int] | None = 
         dtype: ``np.float64`` (default) or ``np.float32`` to halve memory for
             very large matrices (sweeps then run in float32, ~1e-7 relative).
         block: Columns per sweep.
+        out: Where to write the result (shape ``(len(idx), len(idx))``, C order, of
+            ``dtype``), e.g. a ``numpy.lib.format.open_memmap`` of a ``.npy`` file, so the
+            matrix goes to disk without a second copy in memory. Each sweep writes its
+            column slab (contiguous row pieces, no transposed copy), then the matrix is
+            symmetrised by tiles.
 
     Returns:
-        ``(len(idx), len(idx))`` symmetric array.
+        ``(len(idx), len(idx))`` symmetric array (``out`` when given).
 
     Example:
         >>> from studbook.pedigree import Pedigree, PedigreeRecord as R
@@ -114,7 +125,10 @@ def kinship_matrix(ped: Pedigree, idx: NDArray[np.integer] | list[int] | None = 
         raise ValueError("dtype must be float64 or float32")
     idx = _as_index(ped, idx)
     k = len(idx)
-    out = np.empty((k, k), dtype=dt)
+    if out is None:
+        out = np.empty((k, k), dtype=dt)
+    elif out.shape != (k, k) or out.dtype != dt or not out.flags.c_contiguous:
+        raise ValueError(f"out must be a C-contiguous ({k}, {k}) array of {dt}")
     if k == 0:
         return out
     sub, old = sub_pedigree(ped, ped.ancestors_mask(idx))
@@ -143,7 +157,8 @@ def kinship_matrix(ped: Pedigree, idx: NDArray[np.integer] | list[int] | None = 
         e0, e1 = cut[a // block], cut[a // block + 1]
         W[row[e0:e1], col[e0:e1] - a] = val[e0:e1]
         W = sweep(W)
-        out[a:b, :] = (W[pos] * half).T  # row slab: contiguous writes
+        # column slab: row i of out gets W[pos[i]], one contiguous piece (no transposed copy)
+        np.multiply(W[pos], half, out=out[:, a:b])
     _symmetrize(out)
     return out
 

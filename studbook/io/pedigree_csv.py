@@ -70,6 +70,7 @@ from typing import BinaryIO
 
 from studbook.dates import FuzzyDate
 from studbook.errors import ImportFormatError, InvalidInputError
+from studbook.io.files import check_input_file
 from studbook.loops import pedigree_knots
 
 __all__ = ["PedigreeFile", "PedigreeRow", "RepairAction", "parse_pedigree_text", "read_pedigree_csv"]
@@ -98,6 +99,8 @@ SEX_CODES = SEX_CONVENTIONS["kinship2"]
 _SEX_HELP = {"kinship2": "M, F or U, or 1, 2, 0", "sparks": "M, F or U, or 1, 0, 5 (SPARKS)", "text": "M, F or U"}
 ALIVE_CODES = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+MAX_LINE_BYTES = 1024 * 1024  # a pedigree row is a few dozen bytes; a longer line is not a pedigree
+MAX_COLUMNS = 1000
 _UTF8_HINT = "re-save the file as UTF-8 (e.g. 'CSV UTF-8' in Excel or LibreOffice) and import it again"
 
 
@@ -200,11 +203,9 @@ def read_pedigree_csv(path: str | Path, *, repair: bool = False, max_bytes: int 
         raise ImportFormatError(f"unknown sex code convention {sex_codes!r}",
                                 f"use one of {', '.join(SEX_CONVENTIONS)}")
     report = _Report(repair, sex_codes)
+    check_input_file(path, what="the pedigree file", max_bytes=max_bytes,
+                     hint="give a CSV file with the header id,sire,dam,sex (see `studbook import pedigree --help`)")
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            report.fatal(1, f"file is {size} bytes, more than the limit of {max_bytes} bytes")
-            report.raise_if_any(str(path))
         with path.open("rb") as fh:
             return _parse(_decode(fh, report, max_bytes), report, str(path))
     except OSError as exc:
@@ -219,9 +220,14 @@ def parse_pedigree_text(text: str, *, repair: bool = False, source: str = "<text
 
 def _decode(fh: BinaryIO, report: _Report, max_bytes: int) -> Iterator[str]:
     """Yield the decoded lines of a binary file; stop at the first encoding problem."""
-    total = 0
-    for n, raw in enumerate(fh, start=1):
+    total, n = 0, 0
+    while raw := fh.readline(MAX_LINE_BYTES + 1):
+        n += 1
         total += len(raw)
+        if len(raw) > MAX_LINE_BYTES:
+            report.fatal(n, f"is longer than {MAX_LINE_BYTES // 1024} KiB (a pedigree row is a few dozen bytes: "
+                            "not a pedigree file, or a file without line ends); stopped reading", stop=True)
+            return
         if total > max_bytes:
             report.fatal(n, f"file is larger than the limit of {max_bytes} bytes; stopped reading", stop=True)
             return
@@ -268,12 +274,19 @@ def _header(line: str, report: _Report) -> tuple[str, tuple[str, ...], dict[str,
     """Sniff the separator and map the fields to column positions."""
     best: tuple[int, str, list[str]] | None = None
     for sep in (",", ";", "\t"):
-        names = next(csv.reader([line], delimiter=sep), [])
+        try:
+            names = next(csv.reader([line], delimiter=sep), [])
+        except csv.Error:  # e.g. the whole line is one field over the csv module's limit with this separator
+            names = []
         score = sum(n.strip().lower() in _FIELD_OF for n in names)
         if best is None or score > best[0]:
             best = (score, sep, names)
     assert best is not None
     _, sep, names = best
+    if len(names) > MAX_COLUMNS:
+        report.fatal(1, f"the header has {len(names)} columns, more than the limit of {MAX_COLUMNS} "
+                        "(a pedigree has id,sire,dam,sex and a few more)")
+        return sep, (), {}
     columns = tuple(n.strip() for n in names)
     where: dict[str, int] = {}
     for i, name in enumerate(columns):
@@ -330,6 +343,8 @@ def _parse(lines: Iterator[str], report: _Report, source: str) -> PedigreeFile:
         rows.append(row)
     if report.stopped:
         report.raise_if_any(source)  # the file was not read to the end: skip the cross-row checks
+    if not rows and not report.problems:
+        report.fatal(2, "the file has a header but no animals (a header-only or empty export?)")
     _check_parent_sexes(rows, index, report)
     added = _add_missing_parents(rows, index)
     _check_loops(rows, index, report)

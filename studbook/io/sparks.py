@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from ..errors import ImportFormatError
+from .files import check_input_file
 from .sparks_layout import EXCHANGE_COLUMNS, EXCHANGE_REQUIRED, MOVES_COLUMNS, MOVES_REQUIRED, Column
 
 # The largest real studbooks hold tens of thousands of animals and a few hundred thousand
@@ -58,10 +59,11 @@ def read_table(path: Path, table: str) -> Iterator[tuple[int, Record]]:
     skipped (their numbers are not reused).
     """
     path = Path(path)
-    if not path.is_file():
-        raise SparksFileError(f"{path}: no such file; nothing was imported",
-                              "give the exchange and moves tables, e.g. exchange.dbf moves.dbf")
-    size = path.stat().st_size
+    try:
+        size = check_input_file(path, what=f"the {table} table", max_bytes=2**62,
+                                hint="give the exchange and moves tables, e.g. exchange.dbf moves.dbf")
+    except ImportFormatError as exc:
+        raise SparksFileError(exc.reason.replace("nothing was read", "nothing was imported"), exc.hint) from None
     if size > MAX_TABLE_BYTES:
         raise _refuse(path, f"{size / 2**20:.0f} MB is larger than any studbook table (the limit is "
                       f"{MAX_TABLE_BYTES // 2**20} MB)", "check that this is the SPARKS " + table + " table")
@@ -159,8 +161,12 @@ def _dbf_value(parser: Any, info: Any, data: bytes) -> Any:
 def _read_csv(path: Path, table: str) -> Iterator[tuple[int, Record]]:
     with path.open("rb") as fh:
         start = fh.read(4096)
-    if start.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\0" in start:
+    if start.startswith((b"\xff\xfe", b"\xfe\xff")) or start.count(b"\0") * 3 >= len(start) > 1:
         raise _refuse(path, "the file is UTF-16 text, not UTF-8", "save it as \"CSV UTF-8\" and import it again")
+    if b"\0" in start:
+        line = start.count(b"\n", 0, start.index(b"\0")) + 1
+        raise _refuse(path, f"line {line} contains a NUL byte (a binary file?)",
+                      "save it as \"CSV UTF-8\" and import it again")
     types = {c.name: c.type for c in LAYOUTS[table][0]}
 
     def records() -> Iterator[tuple[int, Record]]:

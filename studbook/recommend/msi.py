@@ -138,6 +138,10 @@ class MSIConfig:
             except (TypeError, ValueError) as exc:
                 raise InvalidInputError(f"MSI setting {k} is not a number: {v!r}",
                                         "write a number such as 0.125") from exc
+            values = kw[k] if isinstance(kw[k], tuple) else (kw[k],)
+            if not all(math.isfinite(x) for x in values):
+                raise InvalidInputError(f"MSI setting {k} is not a finite number: {v!r}",
+                                        "write a number such as 0.125")
         return cls(**kw)
 
 

@@ -9,6 +9,7 @@ rows into arrays. PostgreSQL (and any session) goes through here.
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -32,7 +33,33 @@ from .pedigree_rows import (  # noqa: F401  (re-exported)
 
 
 def read_rows(session: Session) -> BookRows:
-    """Run the read path's SQL in *session* (void animals and events left out)."""
+    """Run the read path's SQL in *session* (void animals and events left out).
+
+    The rows come straight from the driver's cursor (plain tuples, as the stdlib ``sqlite3``
+    fast path gets them): no SQLAlchemy ``Row`` per record. The SQL has no parameters.
+    """
+    cur = session.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        def run(sql: str) -> list[tuple[Any, ...]]:
+            cur.execute(sql)
+            return [tuple(r) for r in cur.fetchall()] if cur.description else []
+
+        census = run(CENSUS_SQL)
+        return BookRows(
+            animals=run(ANIMALS_SQL),
+            events=run(EVENTS_SQL),
+            mult=run(MULT_SQL),
+            institutions=run(INSTITUTIONS_SQL),
+            census=census[0][0] if census else None,
+            open_problems=int(run(OPEN_PROBLEMS_SQL)[0][0]),
+            litters=run(LITTERS_SQL),
+        )
+    finally:
+        cur.close()
+
+
+def read_rows_orm(session: Session) -> BookRows:
+    """:func:`read_rows` through SQLAlchemy ``Row`` objects (the previous path; benchmarks and tests)."""
     run = session.execute
     census = run(text(CENSUS_SQL)).first()
     return BookRows(

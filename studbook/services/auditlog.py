@@ -20,3 +20,10 @@ def audit_rows(session: Session, *, studbook_id: str | None = None, limit: int =
          "before": a.before, "after": a.after, "reason": a.reason}
         for a in session.scalars(q)
     ]
+
+
+def verify_audit(session: Session) -> dict[str, Any]:
+    """`studbook audit verify`: the hash chain and the guards of the audit log (see audit.verify_chain)."""
+    from ..audit import verify_chain
+
+    return verify_chain(session.connection())

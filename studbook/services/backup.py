@@ -29,7 +29,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..config import SCHEMA_HEAD, is_sqlite, sqlite_path
+from ..config import SCHEMA_HEAD, is_sqlite, sqlite_path, sqlite_uri
 from ..errors import DatabaseError, InvalidInputError
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -63,6 +63,11 @@ def backup_kind(path: Path) -> str:
     Raises:
         InvalidInputError: Missing, unreadable or not a backup this studbook writes.
     """
+    from ..io.files import check_input_file
+
+    # a FIFO would block the open forever, a device never ends: regular files only (no size cap)
+    if path.exists():
+        check_input_file(path, what="the backup", max_bytes=2**62, hint="give a file written by `studbook backup`")
     try:
         with path.open("rb") as fh:
             head = fh.read(16)
@@ -157,7 +162,7 @@ def restore(url: str, source: str) -> RestoreResult:
 def _sqlite_copy(src: str, dst: Path) -> None:
     """SQLite online backup of *src* into the new file *dst* (read-only open of the source)."""
     try:
-        source = sqlite3.connect(f"file:{Path(src).as_posix()}?mode=ro", uri=True)
+        source = sqlite3.connect(sqlite_uri(src), uri=True)
     except sqlite3.Error as exc:
         raise DatabaseError(f"cannot open {src}: {exc}", "check the path") from None
     try:
@@ -178,7 +183,7 @@ def _sqlite_copy(src: str, dst: Path) -> None:
 
 def _sqlite_schema(path: Path) -> str | None:
     try:
-        con = sqlite3.connect(f"file:{path.as_posix()}?mode=ro", uri=True)
+        con = sqlite3.connect(sqlite_uri(str(path)), uri=True)
         try:
             row = con.execute("SELECT version_num FROM alembic_version").fetchone()
         finally:

@@ -35,7 +35,8 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..dates import FuzzyDate
-from ..errors import InvalidInputError, StudbookError, ValidationError
+from ..errors import ImportFormatError, InvalidInputError, StudbookError, ValidationError
+from ..io.files import MAX_CONFIG_BYTES, check_input_file, parse_json, read_text_file
 from ..models import EVENT_KINDS, Animal, Event, Institution
 from ..records import SpeciesParams
 from ..rules import ERROR, WARNING, Finding, check_book, errors_of
@@ -70,6 +71,8 @@ REQUIRED_COLUMNS = {
 }
 FOLDER_HINT = ("a book folder holds institutions.csv, animals.csv and events.csv, and optionally species.json, "
                "mult_parents.csv and the files `export book` adds (data/README.md describes them)")
+MAX_COLUMNS = 1000  # a book folder file has about a dozen
+MAX_FILE_BYTES = 100 * 1024 * 1024  # one file of a book folder; a 100,000-animal book's events.csv is ~10 MB
 _TRUE = ("1", "true", "yes", "y")
 _FALSE = ("", "0", "false", "no", "n")
 Mult = dict[tuple[str, str], list[tuple[int, str, float]]]  # (child, role) -> [(line, candidate, probability)]
@@ -217,9 +220,14 @@ class _FolderLoader:
         if self.tables is not None:
             return list(self.tables.rows.get(name, []))
         path = self.folder / name
-        if not path.is_file():
+        if not path.exists() and not path.is_symlink():
             if not optional:
                 self.problem(name, None, None, f"{name} is missing from {self.folder}", FOLDER_HINT, fatal=True)
+            return []
+        try:  # a FIFO or a device would block or never end; a huge file is not a book
+            check_input_file(path, what=name, max_bytes=MAX_FILE_BYTES, hint=FOLDER_HINT)
+        except ImportFormatError as exc:
+            self.problem(name, None, None, exc.reason.replace(f"{name} {path}", name, 1), exc.hint, fatal=True)
             return []
         rows: list[tuple[int, dict[str, str]]] = []
         line = 1
@@ -228,6 +236,10 @@ class _FolderLoader:
                 reader = csv.DictReader(fh)
                 header = [h.strip() if h else "" for h in (reader.fieldnames or [])]
                 reader.fieldnames = header
+                if len(header) > MAX_COLUMNS:
+                    self.problem(name, 1, None, f"{name} has {len(header)} columns, more than the limit of "
+                                 f"{MAX_COLUMNS} (not a book folder file)", FOLDER_HINT, fatal=True)
+                    return []
                 missing = [c for c in REQUIRED_COLUMNS[name] if c not in header]
                 if missing:
                     self.problem(name, 1, None, f"{name} has no column {', '.join(repr(c) for c in missing)} "
@@ -253,8 +265,13 @@ class _FolderLoader:
                         continue
                     rows.append((line, row))
         except UnicodeDecodeError as exc:
-            self.problem(name, None, None, f"{name} is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at "
-                         f"position {exc.start})", "save the file as UTF-8", fatal=True)
+            utf16 = exc.object[:2] in (b"\xff\xfe", b"\xfe\xff")
+            self.problem(name, line + 1 if line > 1 else None, None, f"{name} is UTF-16 text, not UTF-8" if utf16 else
+                         f"{name} is not UTF-8 text (byte 0x{exc.object[exc.start]:02x}; Windows cp1252 or "
+                         "Latin-1?)", "save the file as UTF-8 (\"CSV UTF-8\" in Excel or LibreOffice)", fatal=True)
+            return []
+        except OSError as exc:
+            self.problem(name, None, None, f"{name} cannot be read: {exc.strerror or exc}", FOLDER_HINT, fatal=True)
             return []
         except csv.Error as exc:
             self.problem(name, line + 1, None, f"{name} cannot be read as CSV: {exc}",
@@ -274,14 +291,12 @@ class _FolderLoader:
             self.species_ok = False
             self.problem(name, line, None, message, hint, fatal=True)
 
+        hint = "write one JSON object of parameters, as in data/sample/species.json"
         try:
-            raw = dict(self.tables.species) if self.tables and self.tables.species is not None else json.loads(
-                path.read_text(encoding="utf-8-sig"))
-        except UnicodeDecodeError:
-            return bad("species.json is not UTF-8 text", "save the file as UTF-8")
-        except json.JSONDecodeError as exc:
-            return bad(f"species.json is not valid JSON: {exc.msg} (column {exc.colno})",
-                       "write one JSON object of parameters, as in data/sample/species.json", exc.lineno)
+            raw = dict(self.tables.species) if self.tables and self.tables.species is not None else parse_json(
+                read_text_file(path, what=name, hint=hint, max_bytes=MAX_CONFIG_BYTES), what=name, hint=hint)
+        except ImportFormatError as exc:
+            return bad(exc.reason.replace(f"{name} {path}", name, 1), exc.hint)
         if not isinstance(raw, dict):
             return bad("species.json must hold one JSON object of parameters", "see data/sample/species.json")
         values: dict[str, Any] = {}

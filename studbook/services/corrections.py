@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from ..audit import set_reason
 from ..dates import FuzzyDate
-from ..errors import InvalidInputError, NotFoundError, ValidationError
+from ..errors import ConflictError, InvalidInputError, NotFoundError, ValidationError
 from ..models import SEXES, Animal, Event, ParentCandidate
 from ..rules import Finding
 from ..text import clean_text
@@ -148,11 +148,16 @@ def update_animal(
     sire: ParentSpec | None = None,
     dam: ParentSpec | None = None,
     birth_institution: str | None = None,
+    expected_version: int | None = None,
 ) -> CorrectionResult | PendingUpdate:
     """`animal update`: flags, house name, rearing and notes (a reason optional) and corrections (a reason required).
 
     Judged once: as a correction (own records of a registrar) when it corrects the master
-    record, else as a flag change (animals an own institution holds)."""
+    record, else as a flag change (animals an own institution holds).
+
+    *expected_version* is the ``version`` of the record as the caller read it (``animal show``
+    prints it; a form carries it): when the record has changed since, nobody's change is
+    lost silently: a :class:`ConflictError` and nothing is written."""
     from .animals import holder
 
     corrections = {"sex": sex, "birth_date": birth_date, "sire": sire, "dam": dam,
@@ -160,6 +165,7 @@ def update_animal(
     if not flags and all(v is None for v in corrections.values()):
         raise InvalidInputError(f"animal {studbook_id}: nothing to change", "give at least one option, e.g. --do-not-breed")
     animal = get_animal(session, studbook_id)
+    check_version(animal, expected_version)
     if any(v is not None for v in corrections.values()):
         pending = _authorize_animal(session, "update_animal", animal, reason, {**corrections, "flags": flags or None})
     else:
@@ -173,6 +179,25 @@ def update_animal(
     with authorized(session):
         return _update_animal(session, studbook_id, reason=reason, flags=flags, sex=sex, birth_date=birth_date,
                               sire=sire, dam=dam, birth_institution=birth_institution)
+
+
+def record_version(session: Session, studbook_id: str) -> int:
+    """The ``version`` of an animal's master record (raised by every change of it)."""
+    return get_animal(session, studbook_id, include_void=True).version
+
+
+def check_version(animal: Animal, expected_version: int | None) -> None:
+    """Refuse a change made against an older read of the record (a lost update)."""
+    if expected_version is None:
+        return
+    if isinstance(expected_version, bool) or not isinstance(expected_version, int) or expected_version < 1:
+        raise InvalidInputError(f"animal {animal.studbook_id}: the expected version must be a positive whole number",
+                                "give the version `studbook animal show ID` printed")
+    if animal.version != expected_version:
+        raise ConflictError(
+            f"animal {animal.studbook_id} was changed by someone else since you read it "
+            f"(version {expected_version}, now {animal.version})",
+            "nothing was written; read the record again (`studbook animal show`) and repeat the change")
 
 
 def _update_animal(session: Session, studbook_id: str, *, reason: str | None, flags: dict[str, object] | None,

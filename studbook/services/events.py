@@ -186,15 +186,23 @@ def transfer(
     from_code: str | None = None,
     local_id: str | None = None,
 ) -> EventResult | PendingUpdate:
-    """Move an animal from its current place to *to* (between zoos, or between wild sites)."""
+    """Move an animal from its current place to *to* (between zoos, or between wild sites).
+
+    The move names the origin it expects: *from_code*, else the current location read in
+    this transaction (writers are serialised, so nobody moves the animal in between). A
+    second transfer of the animal on the same date is refused (two registrars who both
+    saw the animal at its old place) unless it is a *same-day chain*: *from_code*
+    names the place the first transfer of that day took it to (docs/reliability.md).
+    """
     animal = get_animal(session, studbook_id)
     when = FuzzyDate.parse(date, what=f"animal {studbook_id}: transfer date")
     location, _fate = _require_alive(session, animal.studbook_id, "transfer")
     dest = get_institution(session, to)
     pending = authorize(
         session, "transfer", lambda: request("transfer", f"animal {animal.studbook_id}", [location, dest.code]),
-        params={"studbook_id": animal.studbook_id, "to": to, "date": date, "loan": loan, "from_code": from_code,
-                "local_id": local_id},
+        # the origin read now travels with the request: approving it later re-checks that the animal is still there
+        params={"studbook_id": animal.studbook_id, "to": to, "date": date, "loan": loan,
+                "from_code": from_code or location, "local_id": local_id},
         record=animal.studbook_id, summary=f"transfer of {animal.studbook_id} from {location} to {dest.code} on {date}")
     if pending is not None:
         return pending
@@ -207,6 +215,13 @@ def transfer(
             )
     if dest.code == location:
         raise ValidationError(f"animal {studbook_id} is already at {dest.code} [rule E07]", "give another --to")
+    if when.db_value is not None and from_code is None:
+        same_day = [e for e in animal.events if e.kind == "transfer" and not e.void and e.date == when.db_value]
+        if same_day:
+            raise ValidationError(
+                f"animal {studbook_id} was already transferred on {when} (to {location}); "
+                "a second transfer on the same date is refused",
+                f"if it really moved on from {location} that day, say so: --from {location}")
     ev = add_event(session, animal, "transfer", when, at=dest.code, from_code=location, loan=loan, local_id=local_id)
     warnings = enforce_rules(session, [animal.studbook_id])
     fulfilled = mark_transfer(session, animal.studbook_id, dest.code, ev.id, when.db_value)

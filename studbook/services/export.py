@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 
 from ..dates import FuzzyDate
 from ..errors import InvalidInputError
+from ..io.cells import escape_cell
 from ..models import Animal, Event, Institution, LocalId, ParentCandidate, Problem, Species
 from .animals import FLAGS
 from .animals import next_studbook_id as _next_free_id
@@ -392,7 +393,9 @@ def write_pedigree_csv(export: PedigreeExport, path: Path) -> None:
         with path.open("x", newline="", encoding="utf-8") as fh:
             w = csv.writer(fh, lineterminator="\n")
             w.writerow(PEDIGREE_COLUMNS)
-            w.writerows([r.id, r.sire, r.dam, r.sex, r.birth_date, r.alive] for r in export.rows)
+            # an ID imported from a pedigree file may be any text ('=1+1'): never a formula in a spreadsheet
+            w.writerows([escape_cell(r.id), escape_cell(r.sire), escape_cell(r.dam), r.sex, r.birth_date, r.alive]
+                        for r in export.rows)
     except FileNotFoundError:
         raise InvalidInputError(f"folder {path.parent} does not exist; nothing was written",
                                 "create the folder first, or give another path") from None

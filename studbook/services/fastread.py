@@ -13,7 +13,7 @@ import sqlite3
 from datetime import date
 from pathlib import Path
 
-from ..config import SCHEMA_HEAD
+from ..config import SCHEMA_HEAD, sqlite_uri
 from ..errors import DatabaseError, SchemaOutOfDateError
 from .pedigree_rows import (
     ANIMALS_SQL,
@@ -39,7 +39,7 @@ def read_rows_sqlite(path: str) -> BookRows:
     if not Path(path).exists():
         raise DatabaseError(f"the database {path} does not exist", "run `studbook init` first, or check --db")
     try:
-        con = sqlite3.connect(f"file:{Path(path).as_posix()}?mode=ro", uri=True, timeout=60)
+        con = sqlite3.connect(sqlite_uri(path), uri=True, timeout=60)
     except sqlite3.Error as exc:
         raise DatabaseError(f"cannot open the database {path}: {exc}", "check the --db path") from None
     try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -61,6 +62,74 @@ def kinship_square(loaded: LoadedPedigree, ids: list[str] | None, *, dtype: Any 
     ped = loaded.pedigree
     idx = kinship_selection(loaded, ids)
     return [ped.ids[i] for i in idx], kinship_matrix(ped, idx, dtype=dtype)
+
+
+def write_kinship_matrix(loaded: LoadedPedigree, ids: list[str] | None, path: str, *,
+                         dtype: Any = np.float64, block_rows: int = 256) -> int:
+    """Write the square kinship matrix among *ids* (default: the living analysis population) to
+    *path* without holding it twice; returns the number of animals.
+
+    ``.npy``: the matrix is computed straight into the file (``numpy.lib.format.open_memmap``),
+    and the IDs, in row order, go one per line to ``<path minus .npy>.ids.txt`` (usable as
+    ``--ids-file``). ``.csv``: the ``--format csv`` layout (header ``id,<ids>``, one row per
+    animal, full precision: ``repr`` of float64, 9 significant digits for float32), written
+    *block_rows* rows at a time. Anything else is refused.
+
+    Raises:
+        InvalidInputError: another suffix, or the file cannot be written.
+    """
+    from ..genetics import kinship_matrix
+
+    suffix = Path(path).suffix.lower()
+    if suffix not in (".npy", ".csv"):
+        raise InvalidInputError(f"--output {path}: the matrix is written as .npy or .csv",
+                                "name the file FILE.npy (binary, fastest) or FILE.csv")
+    ped = loaded.pedigree
+    idx = kinship_selection(loaded, ids)
+    labels = [ped.ids[i] for i in idx]
+    k = len(labels)
+    try:
+        if suffix == ".npy":
+            from numpy.lib.format import open_memmap
+
+            Path(_ids_path(path)).write_text("".join(f"{x}\n" for x in labels), encoding="utf-8")
+            out = open_memmap(path, mode="w+", dtype=np.dtype(dtype), shape=(k, k))
+            kinship_matrix(ped, idx, dtype=dtype, out=out)
+            out.flush()
+            del out
+            return k
+        import csv
+
+        from ..io.cells import escape_cell
+
+        m = kinship_matrix(ped, idx, dtype=dtype)
+        with open(path, "w", encoding="utf-8", newline="") as fh:
+            w = csv.writer(fh, lineterminator="\r\n")
+            w.writerow(["id", *(escape_cell(x) for x in labels)])
+            row_fmt = ",".join(["%.9g"] * k) if np.dtype(dtype) == np.float32 else None
+            for a in range(0, k, block_rows):
+                lines = []
+                for lab, row in zip(labels[a:a + block_rows], m[a:a + block_rows]):
+                    vals = row_fmt % tuple(row.tolist()) if row_fmt else ",".join(map(repr, row.tolist()))
+                    lines.append(f"{_csv_cell(str(escape_cell(lab)))},{vals}\r\n")
+                fh.write("".join(lines))
+        return k
+    except OSError as exc:
+        raise InvalidInputError(f"cannot write {path}: {exc.strerror or exc}",
+                                "check the folder, its permissions and the free disk space") from None
+
+
+def _ids_path(path: str) -> str:
+    """The IDs file next to a ``.npy`` matrix: ``k.npy`` -> ``k.ids.txt``."""
+    p = Path(path)
+    return str(p.with_name(p.stem + ".ids.txt"))
+
+
+def _csv_cell(text: str) -> str:
+    """One CSV cell as ``csv.writer`` quotes it (minimal quoting)."""
+    if any(c in text for c in ',"\r\n'):
+        return '"' + text.replace('"', '""') + '"'
+    return text
 
 
 def mean_kinship_rows(loaded: LoadedPedigree, weights: Any = None) -> list[dict[str, Any]]:
@@ -194,12 +263,20 @@ def _living_descendants(ped: Any, codes: np.ndarray, L: np.ndarray) -> list[int]
     return out
 
 
+# Gene-drop memory grows with the iterations (one number per iteration and founder allele); past a
+# million iterations the standard error no longer moves and memory would reach gigabytes.
+MAX_GENE_DROP_ITERATIONS = 1_000_000
+
+
 def run_gene_drop(loaded: LoadedPedigree, iterations: int, seed: int | None,
                   progress: Callable[[int, int], None] | None = None, threshold: int = 1) -> Any:
     from ..genetics import gene_drop
 
     if iterations < 1:
         raise InvalidInputError(f"--iterations {iterations} must be at least 1", "the default is 5000")
+    if iterations > MAX_GENE_DROP_ITERATIONS:
+        raise InvalidInputError(f"--iterations {iterations} is more than the limit of {MAX_GENE_DROP_ITERATIONS:,}",
+                                "the default 5000 gives gene diversity to about 0.001; 100000 is plenty")
     if len(loaded.pedigree.living) == 0:
         raise InvalidInputError("there are no living animals in the analysis population",
                                 "record living animals, or include excluded ones (studbook animal update ID --include)")

@@ -23,7 +23,7 @@ from there).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -48,6 +48,8 @@ UNKNOWN_CODE = "UNKNOWN"
 # --repair clears that parent.
 PARENT_RULES = frozenset({"P06", "P07", "P08", "P09", "E09"})
 _CHUNK = 5000  # rows per executemany
+# The steps of an import, in order, for a progress display (``import_pedigree(progress=...)``).
+IMPORT_STEPS = ("reading the file", "checking the rules", "writing animals", "writing events", "writing the audit log")
 
 
 @dataclass
@@ -203,7 +205,14 @@ def _advance_id_sequence(session: Session, used: set[str]) -> None:
 
 
 def import_pedigree(session: Session, path: str | Path, *, repair: bool = False,
-                    sex_codes: str = "kinship2") -> PedigreeImportReport:
+                    sex_codes: str = "kinship2",
+                    progress: Callable[[str], None] | None = None) -> PedigreeImportReport:
+    """Import the pedigree CSV *path* (see the module docstring).
+
+    ``progress``: called with the name of each step (``IMPORT_STEPS``) as it starts.
+    """
+    step = progress or (lambda _name: None)
+    step(IMPORT_STEPS[0])
     parsed: PedigreeFile = read_pedigree_csv(path, repair=repair, sex_codes=sex_codes)
     name = Path(path).name
     from .animals import MAX_ID_LENGTH
@@ -229,6 +238,7 @@ def import_pedigree(session: Session, path: str | Path, *, repair: bool = False,
 
     # The rules first, on the animals as they will be written: any error refuses the import
     # (no error becomes a warning) before anything is written.
+    step(IMPORT_STEPS[1])
     book = _book_of(session, parsed.rows, births, inst.code)
     findings = check_book(book, list(births))
     repairs = [(a.line, f"line {a.line}: animal {a.id}: {a.action}") for a in parsed.repairs]
@@ -257,6 +267,7 @@ def import_pedigree(session: Session, path: str | Path, *, repair: bool = False,
                               problems=[e.line() for e in errors])
 
     # Write: animals parents first with their keys given (one pass, parents linked at once), then events.
+    step(IMPORT_STEPS[2])
     ordered = _parents_first(parsed.rows)
     first_pk = int(session.scalar(select(func.max(Animal.id))) or 0) + 1
     ids = {r.id: first_pk + k for k, r in enumerate(ordered)}
@@ -274,6 +285,7 @@ def import_pedigree(session: Session, path: str | Path, *, repair: bool = False,
             "version": 1, "notes": "founder of the imported pedigree" if founder_of_file else None,
         })
     _insert(session, Animal, animal_values)
+    step(IMPORT_STEPS[3])
     next_event = int(session.scalar(select(func.max(Event.id))) or 0) + 1
     event_values: list[dict[str, Any]] = []
     events_of: dict[int, list[dict[str, Any]]] = {}
@@ -292,6 +304,7 @@ def import_pedigree(session: Session, path: str | Path, *, repair: bool = False,
     _sync_key_sequences(session)
 
     # One audit row per imported animal: its master record and the events written with it.
+    step(IMPORT_STEPS[4])
     log_bulk_inserts(session, "animal", [(v["id"], v["studbook_id"], dict(v, events=events_of[v["id"]]))
                                          for v in animal_values])
     _advance_id_sequence(session, existing | births.keys())

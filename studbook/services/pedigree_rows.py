@@ -14,10 +14,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+import numpy as np
+
 from ..dates import FuzzyDate
 from ..errors import InvalidInputError, NotFoundError
 from ..pedigree import Pedigree, PedigreeRecord
-from ..records import EventFacts, status_of
+from ..records import EventFacts, Status, status_of
 
 # The read path's SQL, run as is by both readers. Void animals and events count nowhere
 # (booleans: SQLite stores 0/1 and reads FALSE as 0; PostgreSQL has a boolean type).
@@ -156,6 +158,49 @@ def event_facts_by_animal(events: Iterable[tuple[Any, ...]], sid_of: dict[int, s
     return out
 
 
+def statuses_by_animal(events: Iterable[tuple[Any, ...]], pks: Iterable[int], kinds: dict[str, str],
+                       day: date | None) -> dict[int, Status]:
+    """``records.status_of`` of every animal pk in *pks* from ``EVENTS_SQL`` rows, on *day*.
+
+    Exactly ``status_of`` (tests compare them): a status depends only on the animal's events
+    (kind, date, precision, estimated, institution) in the order of their ids, so animals whose
+    events read the same (an imported book's births at one place in one year, say) share one
+    computation: the ``EventFacts`` are built only for each new sequence.
+    """
+    wanted = set(pks)
+    rows_of: dict[int, list[tuple[Any, ...]]] = {}
+    for row in events:
+        if row[0] in wanted:
+            lst = rows_of.get(row[0])
+            if lst is None:
+                rows_of[row[0]] = [row]
+            else:
+                lst.append(row)
+    memo: dict[tuple[Any, ...], Status] = {}
+    out: dict[int, Status] = {}
+    none = status_of((), kinds, day)
+    for pk in wanted:
+        evs = rows_of.get(pk)
+        if evs is None:
+            out[pk] = none
+            continue
+        if len(evs) > 1:
+            evs.sort(key=_event_id)
+        sig = tuple((kind, when, precision, bool(estimated), code) for _pk, kind, when, precision, estimated, _eid, code
+                    in evs)
+        st = memo.get(sig)
+        if st is None:
+            st = memo[sig] = status_of([
+                EventFacts("", kind, FuzzyDate.from_db(_as_date(when), precision or "D", est), code, event_id=k)
+                for k, (kind, when, precision, est, code) in enumerate(sig)], kinds, day)
+        out[pk] = st
+    return out
+
+
+def _event_id(row: tuple[Any, ...]) -> int:
+    return int(row[5])
+
+
 def build_loaded(rows: BookRows, as_of: date | None = None) -> LoadedPedigree:
     """Build the Pedigree of the book on the reference day from the read path's rows.
 
@@ -170,6 +215,9 @@ def build_loaded(rows: BookRows, as_of: date | None = None) -> LoadedPedigree:
     of the others is ``records.status_of`` of their events that had happened by then.
     Alive = captive or in the wild; the living analysis population is the living
     animals not flagged ``exclude_from_analysis``.
+
+    The pedigree is built from columns (``Pedigree.from_columns``, the validation of
+    ``from_records``): only animals with a WILD or MULT parent get a ``PedigreeRecord``.
     """
     day, note = reference_day(as_of, rows.census)
     kinds = {str(code): str(kind) for code, kind in rows.institutions}
@@ -179,32 +227,57 @@ def build_loaded(rows: BookRows, as_of: date | None = None) -> LoadedPedigree:
     mult: dict[tuple[str, str], list[tuple[str, float]]] = {}
     for sid, role, cid, prob in rows.mult:
         mult.setdefault((sid, role), []).append((cid, float(prob)))
-    events = event_facts_by_animal(rows.events, {r[13]: r[0] for r in animals})
+    status = statuses_by_animal(rows.events, [r[13] for r in animals], kinds, day)
     litter_of = {str(sid): lit for sid, lit in rows.litters}
-    records = []
+    n = len(animals)
+    ids: list[str] = []
+    sires: list[str | None] = []
+    dams: list[str | None] = []
+    sexes: list[str] = []
+    alive_col = np.zeros(n, bool)
+    in_analysis = np.ones(n, bool)
+    birth_year = np.full(n, np.nan)
+    special: dict[int, PedigreeRecord] = {}
+    year_of: dict[Any, tuple[date | None, float | None]] = {}  # raw birth date -> (day, decimal year)
     info: dict[str, AnimalInfo] = {}
-    for (sid, sex, bdate, skind, s_sid, dkind, d_sid, excl, dnb, contra, hybrid, no_release, rearing, pk, name,
-         health) in animals:
-        bdate = _as_date(bdate)
-        st = status_of(events.get(pk, ()), kinds, day)
+    for k, (sid, sex, bdate, skind, s_sid, dkind, d_sid, excl, dnb, contra, hybrid, no_release, rearing, pk, name,
+            health) in enumerate(animals):
+        known = year_of.get(bdate)
+        if known is None:
+            day_of = _as_date(bdate)
+            known = year_of[bdate] = (day_of, _decimal_year(day_of))
+        bdate, by = known
+        st = status[pk]
         alive = st.alive
-        records.append(PedigreeRecord(
-            id=sid, sire=s_sid if skind == "ID" else None, dam=d_sid if dkind == "ID" else None,
-            sire_wild=skind == "WILD", dam_wild=dkind == "WILD",
-            sire_mult=tuple(mult.get((sid, "sire"), ())) if skind == "MULT" else (),
-            dam_mult=tuple(mult.get((sid, "dam"), ())) if dkind == "MULT" else (),
-            sire_mult_litter=_mating(litter_of.get(sid), mult.get((sid, "sire"))) if skind == "MULT" else None,
-            dam_mult_litter=_mating(litter_of.get(sid), mult.get((sid, "dam"))) if dkind == "MULT" else None,
-            sex=sex, alive=alive, in_analysis=not excl, birth_year=_decimal_year(bdate),
-        ))
+        sire = s_sid if skind == "ID" else None
+        dam = d_sid if dkind == "ID" else None
+        if skind in ("WILD", "MULT") or dkind in ("WILD", "MULT"):
+            special[k] = PedigreeRecord(
+                id=sid, sire=sire, dam=dam, sire_wild=skind == "WILD", dam_wild=dkind == "WILD",
+                sire_mult=tuple(mult.get((sid, "sire"), ())) if skind == "MULT" else (),
+                dam_mult=tuple(mult.get((sid, "dam"), ())) if dkind == "MULT" else (),
+                sire_mult_litter=_mating(litter_of.get(sid), mult.get((sid, "sire"))) if skind == "MULT" else None,
+                dam_mult_litter=_mating(litter_of.get(sid), mult.get((sid, "dam"))) if dkind == "MULT" else None,
+                sex=sex, alive=alive, in_analysis=not excl, birth_year=by,
+            )
+        ids.append(sid)
+        sires.append(sire)
+        dams.append(dam)
+        sexes.append(sex)
+        alive_col[k] = alive
+        in_analysis[k] = not excl
+        if by is not None:
+            birth_year[k] = by
         info[sid] = AnimalInfo(sex, bdate, st.location, alive, {
             "exclude_from_analysis": bool(excl), "do_not_breed": bool(dnb), "contracepted": bool(contra),
             "hybrid_suspect": bool(hybrid), "exclude_from_release": bool(no_release),
             "parent_reared": rearing == "parent", "health_notes": bool(health and str(health).strip())},
             name, st.fate, st.fate == "wild")
     # Parents' sexes are the rules' business (P01/P02, possibly open problems), not the analysis'.
-    return LoadedPedigree(Pedigree.from_records(records, check_sex=False), info, day, note,
-                          int(rows.open_problems or 0), kinds)
+    ped = Pedigree.from_columns(ids, sires, dams, sexes, alive=alive_col, in_analysis=in_analysis,
+                                birth_year=birth_year, special=special, check_sex=False)
+    return LoadedPedigree(ped, info, day, note, int(rows.open_problems or 0), kinds)
+
 
 
 def _mating(litter: Any, cands: Sequence[tuple[str, float]] | None) -> str | None:
@@ -254,11 +327,21 @@ def resolve_ids(ped: Pedigree, labels: list[str]) -> list[int]:
 
 def read_ids_file(path: str) -> list[str]:
     """One studbook ID per line (blank lines and # comments ignored)."""
-    try:
-        with open(path, encoding="utf-8-sig") as fh:
-            return [ln.strip() for ln in fh if ln.strip() and not ln.lstrip().startswith("#")]
-    except OSError as exc:
-        raise InvalidInputError(f"cannot read the ID file {path}: {exc.strerror}", "give a text file with one ID per line") from None
+    from ..io.files import read_text_file
+    from ..text import ID_MAX_LENGTH
+
+    hint = "give a text file with one ID per line"
+    text = read_text_file(path, what="the ID file", hint=hint)
+    ids = []
+    for n, line in enumerate(text.splitlines(), 1):
+        value = line.strip()
+        if not value or value.startswith("#"):
+            continue
+        if len(value) > ID_MAX_LENGTH:
+            raise InvalidInputError(f"the ID file {path} line {n}: {value[:20]!r}... is {len(value)} characters "
+                                    f"long, not a studbook ID (at most {ID_MAX_LENGTH})", hint)
+        ids.append(value)
+    return ids
 
 
 def age_years(birth: date | None, today: date | None = None) -> float | None:

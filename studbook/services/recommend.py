@@ -9,7 +9,6 @@ the wild is never a breeder or a mover); a reintroduction weighs the captive pop
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass, field
 from datetime import date
@@ -169,19 +168,18 @@ def _husbandry_facts(loaded: LoadedPedigree) -> tuple[list[Any], list[Any]]:
 def read_config_file(path: str, what: str, hint: str, *, default: str) -> Any:
     """A JSON or TOML configuration file, by its suffix (another suffix: *default*, ``json`` or ``toml``);
     one clear error when it cannot be read or parsed."""
+    from ..io.files import parse_json, read_text_file
+
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InvalidInputError(f"cannot read the {what} {path}: {exc.strerror}", hint) from None
+    text = read_text_file(p, what=f"the {what}", hint=hint)  # a regular UTF-8 file of at most 4 MB
     kind = {".json": "json", ".toml": "toml"}.get(p.suffix.lower(), default)
     try:
         if kind == "toml":
             import tomllib
 
             return tomllib.loads(text)
-        return json.loads(text)
-    except ValueError as exc:
+        return parse_json(text, what=f"the {what} {path}", hint="check its syntax")
+    except (ValueError, RecursionError) as exc:
         raise InvalidInputError(f"the {what} {path} is not valid: {exc}", "check its syntax") from None
 
 
@@ -191,8 +189,11 @@ def load_msi_config(path: str | None) -> Any:
     if not path:
         return MSIConfig()
     data = read_config_file(path, "MSI configuration", "give a JSON or TOML file with MSI thresholds", default="json")
-    if Path(path).suffix.lower() == ".toml":
+    if Path(path).suffix.lower() == ".toml" and isinstance(data, dict):
         data = data.get("msi", data)
+    if not isinstance(data, dict):
+        raise InvalidInputError(f"the MSI configuration {path} must hold one table (a JSON object) of settings",
+                                "e.g. {\"inbreeding_six\": 0.0625}; see docs/decisions.md")
     return MSIConfig.from_mapping(data)
 
 

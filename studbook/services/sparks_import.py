@@ -16,7 +16,7 @@ The mapping is in ``docs/sparks.md``.
 from __future__ import annotations
 
 import csv
-import json
+import io
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
@@ -25,8 +25,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from ..errors import ImportFormatError, InvalidInputError
-from ..io.sparks import read_table
+from ..errors import ImportFormatError
+from ..io.files import MAX_CONFIG_BYTES, check_input_file, parse_json, read_text_file
+from ..io.sparks import MAX_TABLE_BYTES, SparksFileError, read_table
 from ..io.sparks_map import SparksMapping, map_sparks
 from .book_folder import BookTables, LoadProblem, load_book_folder
 
@@ -82,17 +83,11 @@ def read_species_file(path: Path | None) -> dict[str, Any]:
     """The species file (the keys of a book folder's ``species.json``), or {} without one."""
     if path is None:
         return {}
-    try:
-        raw = json.loads(Path(path).read_text(encoding="utf-8-sig"))
-    except OSError as exc:
-        raise InvalidInputError(f"cannot read the species file {path}: {exc.strerror or exc}",
-                                "give a JSON file like data/sample/species.json") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InvalidInputError(f"the species file {path} is not UTF-8 JSON: {exc}",
-                                "give a JSON file like data/sample/species.json") from None
+    hint = "give a JSON file like data/sample/species.json"
+    raw = parse_json(read_text_file(path, what="the species file", hint=hint, max_bytes=MAX_CONFIG_BYTES),
+                     what=f"the species file {path}", hint=hint)
     if not isinstance(raw, dict):
-        raise InvalidInputError(f"the species file {path} must hold one JSON object",
-                                "see data/sample/species.json")
+        raise ImportFormatError(f"the species file {path} must hold one JSON object", "see data/sample/species.json")
     return raw
 
 
@@ -103,14 +98,16 @@ def read_mult_file(path: Path | None) -> list[tuple[int, dict[str, str]]]:
     """
     if path is None:
         return []
+    hint = "one row per MULT candidate: studbook_id,role,candidate,probability"
+    text = read_text_file(path, what="the MULT file", hint=hint, max_bytes=MAX_TABLE_BYTES)
     try:
-        with Path(path).open(newline="", encoding="utf-8-sig") as fh:
+        with io.StringIO(text, newline="") as fh:
             reader = csv.DictReader(fh)
             header = [h.strip().lower() for h in reader.fieldnames or []]
             header = ["studbook_id" if k == 0 and h == "offspring" else h for k, h in enumerate(header)]
             if header[:4] != list(MULT_COLUMNS):
                 raise ImportFormatError(f"{Path(path).name}: the header must be {','.join(MULT_COLUMNS)} "
-                                        f"(it is {','.join(header) or 'empty'}); nothing was imported",
+                                        f"(it is {','.join(header[:8]) or 'empty'}{',...' if len(header) > 8 else ''}); nothing was imported",
                                         "one row per MULT candidate, probabilities summing to 1 per animal and role")
             reader.fieldnames = header
             out = []
@@ -127,6 +124,12 @@ def read_mult_file(path: Path | None) -> list[tuple[int, dict[str, str]]]:
 def read_sparks(exchange: Path, moves: Path, *, species_file: Path | None = None,
                 mult_file: Path | None = None) -> SparksBook:
     """Read and map both tables; raises on a structural fault (nothing touched yet)."""
+    for path, table in ((exchange, "exchange"), (moves, "moves")):  # both refused early, before either is read
+        try:
+            check_input_file(path, what=f"the {table} table", max_bytes=2**62,
+                             hint="give the exchange and moves tables, e.g. exchange.dbf moves.dbf")
+        except ImportFormatError as exc:
+            raise SparksFileError(exc.reason.replace("nothing was read", "nothing was imported"), exc.hint) from None
     species = read_species_file(species_file)
     incubation = _incubation(species)
     census = _census(species)
