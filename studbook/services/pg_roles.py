@@ -36,6 +36,8 @@ def grant_app_role(session: Session, logins: list[str]) -> str:
     for login in logins:
         if not NAME_RE.match(login):
             raise InvalidInputError(f"{login!r} is not a database login name", "give the name of a PostgreSQL role")
+    # Role and schema names are identifiers, which SQL cannot bind as parameters: they are checked
+    # against NAME_RE above and quoted by the dialect before they go into the statement text.
     quote = session.get_bind().dialect.identifier_preparer.quote
     schema = quote(str(session.scalar(text("SELECT current_schema()"))))
     role = quote(APP_ROLE)
