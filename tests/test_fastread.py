@@ -42,3 +42,35 @@ def test_fast_path_refuses_old_schema(empty_url):
     db.upgrade(empty_url, "0001")
     r = run_cli(empty_url, "genetics", "inbreeding")
     assert r.exit_code == 3 and "studbook db upgrade" in r.stderr
+
+
+def test_kinship_weights_fast_path_equals_the_session_path(sample_url):
+    """The reproductive values behind the kinship value: the stdlib read of a SQLite book gives the
+    same weights as the SQLAlchemy session (which PostgreSQL uses)."""
+    from studbook.services.demography import kinship_weights, kinship_weights_for
+
+    loaded = load_pedigree_sqlite(str(sqlite_path(sample_url))) if sample_url.startswith("sqlite") else None
+    if loaded is None:
+        pytest.skip("the fast path reads SQLite files only")
+    ids = [loaded.pedigree.ids[int(i)] for i in loaded.pedigree.living]
+    with session_scope(sample_url) as session:
+        slow = kinship_weights(session, loaded.day, ids)
+    fast = kinship_weights_for(sample_url, lambda: session_scope(sample_url), loaded.day, ids)
+    assert slow.values is not None and fast.values == slow.values and fast.basis == slow.basis
+    assert len(fast.values) == 300
+
+
+def test_mean_kinship_on_sqlite_never_loads_sqlalchemy(sample_url):
+    import subprocess
+    import sys
+
+    if not sample_url.startswith("sqlite"):
+        pytest.skip("the fast path reads SQLite files only")
+    code = ("import sys, contextlib, io\nfrom studbook.cli import main\n"
+            "with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):\n"
+            "    try:\n"
+            f"        main(['--db', {str(sqlite_path(sample_url))!r}, 'genetics', 'mean-kinship'])\n"
+            "    except SystemExit as e:\n        assert not e.code, e.code\n"
+            "print('sqlalchemy' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False", out

@@ -104,14 +104,12 @@ def mean_kinship_cmd(app: AppContext, as_of: str | None, fmt: str) -> None:
     Next to MK, the kinship value KV (MK weighted by the reproductive value of the kin, from the
     captive life tables of the whole book; `studbook demography life-table`), or null with the reason.
     """
-    from ..services.demography import kinship_weights
+    from ..services.demography import kinship_weights_for
     from ..services.genetics import mean_kinship_rows
 
     loaded = _load(app, as_of)
     ids = [loaded.pedigree.ids[int(i)] for i in loaded.pedigree.living]
-    with app.session() as session:
-        weights = kinship_weights(session, loaded.day, ids)
-    rows = mean_kinship_rows(loaded, weights)
+    rows = mean_kinship_rows(loaded, kinship_weights_for(app.url, app.session, loaded.day, ids))
     note = rows[0]["kinship_value_note"] if rows else None
     if fmt == "table":
         rows = [{k: v for k, v in r.items() if k != "kinship_value_note"} for r in rows]

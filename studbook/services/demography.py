@@ -8,11 +8,10 @@ API call these by name: ``life_table_report``, ``growth_summary``, ``census_repo
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-
-from sqlalchemy import text
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING, Any
 
 from .. import census as cen
 from .. import demography as dem
@@ -20,6 +19,9 @@ from ..dates import FuzzyDate
 from ..errors import InvalidInputError
 from ..records import EventFacts
 from .pedigree_rows import CENSUS_SQL, EVENTS_SQL, MULT_SQL, event_facts_by_animal, parse_as_of, reference_day
+
+if TYPE_CHECKING:  # SQLAlchemy is imported only where a session is used (the SQLite fast path never loads it)
+    from sqlalchemy.orm import Session
 
 ANIMALS_SQL = """
 SELECT a.id, a.studbook_id, a.sex, a.birth_date, a.birth_precision, a.birth_estimated,
@@ -65,17 +67,25 @@ def read_book(session: Session, as_of: str | date | None = None) -> DemographyBo
     """Read animals, events, MULT parents and institutions (void records left out) in *session*.
 
     The reference day is *as_of*, else the book's census date (with a note), else today."""
-    run = session.execute
+    from sqlalchemy import text
+
+    return read_book_rows(lambda sql: list(session.execute(text(sql))), as_of)
+
+
+def read_book_rows(run: Callable[[str], Sequence[Sequence[Any]]], as_of: str | date | None = None) -> DemographyBook:
+    """:func:`read_book` with *run* executing each SQL text and returning its rows (a session, or the
+    stdlib ``sqlite3`` fast path of ``fastread.run_sqlite``)."""
     day = as_of if isinstance(as_of, date) else parse_as_of(as_of)
-    census = run(text(CENSUS_SQL)).first()
+    census_rows = run(CENSUS_SQL)
+    census = census_rows[0] if census_rows else None
     day, note = reference_day(day, census[0] if census else None)
     day = day or date.today()
     mult: dict[tuple[str, str], list[tuple[str, float]]] = {}
-    for sid, role, cid, prob in run(text(MULT_SQL)):
+    for sid, role, cid, prob in run(MULT_SQL):
         mult.setdefault((sid, role), []).append((cid, float(prob)))
     animals: dict[str, AnimalRecord] = {}
     sid_of: dict[int, str] = {}
-    for pk, sid, sex, bdate, bprec, best, skind, s_sid, dkind, d_sid, excl in run(text(ANIMALS_SQL)):
+    for pk, sid, sex, bdate, bprec, best, skind, s_sid, dkind, d_sid, excl in run(ANIMALS_SQL):
         sid_of[pk] = sid
 
         def parents(kind: str, pid: str | None, role: str, sid: str = sid) -> tuple[tuple[str, float], ...]:
@@ -87,11 +97,11 @@ def read_book(session: Session, as_of: str | date | None = None) -> DemographyBo
 
         animals[sid] = AnimalRecord(sid, sex, FuzzyDate.from_db(_as_date(bdate), bprec or "D", bool(best)),
                                     parents(skind, s_sid, "sire"), parents(dkind, d_sid, "dam"), bool(excl))
-    by_pk = event_facts_by_animal([tuple(r) for r in run(text(EVENTS_SQL))], sid_of)
+    by_pk = event_facts_by_animal([tuple(r) for r in run(EVENTS_SQL)], sid_of)
     events = {sid_of[pk]: evs for pk, evs in by_pk.items()}
     kinds: dict[str, str] = {}
     regions: dict[str, str | None] = {}
-    for code, kind, region in run(text(INSTITUTIONS_SQL)):
+    for code, kind, region in run(INSTITUTIONS_SQL):
         kinds[str(code)] = str(kind)
         regions[str(code)] = region
     return DemographyBook(animals, events, kinds, regions, day, note)
@@ -248,7 +258,26 @@ def kinship_weights(session: Session, day: date | None, ids: list[str]) -> Kinsh
     From the captive life tables of its sex (both sexes for an animal of unknown sex) over the
     whole book up to *day*: v of its age class (age from the birth date's midpoint), with that
     table's λ. None with a reason when a needed table gives no λ or an animal's age is unknown."""
-    book = read_book(session, day)
+    return weights_of(read_book(session, day), ids)
+
+
+def kinship_weights_for(url: str, session_factory: Callable[[], Any], day: date | None,
+                        ids: list[str]) -> KinshipWeights:
+    """:func:`kinship_weights` on the book at *url*: a SQLite file through the stdlib read-only
+    fast path (no SQLAlchemy), other databases in a session of *session_factory*."""
+    from ..config import sqlite_path
+
+    path = sqlite_path(url)
+    if path is not None:
+        from .fastread import run_sqlite
+
+        return weights_of(run_sqlite(path, lambda run: read_book_rows(run, day)), ids)
+    with session_factory() as session:
+        return kinship_weights(session, day, ids)
+
+
+def weights_of(book: DemographyBook, ids: list[str]) -> KinshipWeights:
+    """:func:`kinship_weights` of the book already read."""
     try:
         start, end = _window(book, None, None)
     except InvalidInputError as exc:

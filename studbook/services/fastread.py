@@ -10,8 +10,10 @@ rows to ``pedigree_rows.build_loaded``. PostgreSQL and every write go through SQ
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import Any, TypeVar
 
 from ..config import SCHEMA_HEAD, sqlite_uri
 from ..errors import DatabaseError, SchemaOutOfDateError
@@ -36,6 +38,24 @@ def load_pedigree_sqlite(path: str, as_of: date | None = None) -> LoadedPedigree
 
 def read_rows_sqlite(path: str) -> BookRows:
     """Run the read path's SQL on a read-only connection to the SQLite file *path*."""
+
+    def read(run: Callable[[str], list[Any]]) -> BookRows:
+        census = run(CENSUS_SQL)
+        return BookRows(
+            animals=run(ANIMALS_SQL), events=run(EVENTS_SQL), mult=run(MULT_SQL), institutions=run(INSTITUTIONS_SQL),
+            census=census[0][0] if census else None, open_problems=int(run(OPEN_PROBLEMS_SQL)[0][0]),
+            litters=run(LITTERS_SQL),
+        )
+
+    return run_sqlite(path, read)
+
+
+T = TypeVar("T")
+
+
+def run_sqlite(path: str, read: Callable[[Callable[[str], list[Any]]], T]) -> T:
+    """``read(run)`` on a read-only connection to the SQLite file *path*, ``run(sql)`` returning the
+    rows of one SQL text; the schema must be at this studbook's revision."""
     if not Path(path).exists():
         raise DatabaseError(f"the database {path} does not exist", "run `studbook init` first, or check --db")
     try:
@@ -53,15 +73,8 @@ def read_rows_sqlite(path: str) -> BookRows:
         if rev[0] != SCHEMA_HEAD:
             raise SchemaOutOfDateError(f"the database schema is at revision {rev[0]}, this studbook expects "
                                        f"{SCHEMA_HEAD}", "run `studbook db upgrade`")
-        census = con.execute(CENSUS_SQL).fetchone()
-        rows = BookRows(
-            animals=con.execute(ANIMALS_SQL).fetchall(), events=con.execute(EVENTS_SQL).fetchall(),
-            mult=con.execute(MULT_SQL).fetchall(), institutions=con.execute(INSTITUTIONS_SQL).fetchall(),
-            census=census[0] if census else None, open_problems=int(con.execute(OPEN_PROBLEMS_SQL).fetchone()[0]),
-            litters=con.execute(LITTERS_SQL).fetchall(),
-        )
+        return read(lambda sql: con.execute(sql).fetchall())
     except sqlite3.Error as exc:
         raise DatabaseError(f"cannot read the database {path}: {exc}", "check that it is a studbook database") from None
     finally:
         con.close()
-    return rows
