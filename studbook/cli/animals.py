@@ -101,12 +101,10 @@ def animal_show(app: AppContext, studbook_id: str, as_of: str | None, fmt: str) 
     """Show one animal: master record, status, local IDs, offspring."""
     from ..services.animals import show_animal
     from ..services.census import reference_day
-    from ..services.corrections import record_version
 
     with app.session() as session:
         day = reference_day(session, as_of)
         d = show_animal(session, studbook_id, as_of=day.day)
-        version = record_version(session, studbook_id)
     if day.note:
         message(day.note)
     obj: dict[str, Any] = asdict(d.row)
@@ -116,7 +114,7 @@ def animal_show(app: AppContext, studbook_id: str, as_of: str | None, fmt: str) 
         obj.update(void=True, void_reason=d.void_reason)
     if fmt == "json":
         obj["history"] = [asdict(h) for h in d.history]
-        obj["version"] = version  # for `animal update --expect-version`
+        obj["version"] = d.version  # for `animal update --expect-version`
     emit_object(obj, fmt, title=f"Animal {d.row.studbook_id}")
 
 

@@ -415,6 +415,7 @@ class AnimalDetail:
     health_notes: str | None
     void: bool = False
     void_reason: str | None = None
+    version: int = 0  # of the master record, for `animal update --expect-version`
 
 
 def history(session: Session, studbook_id: str) -> list[HistoryRow]:
@@ -465,7 +466,7 @@ def show_animal(session: Session, studbook_id: str, as_of: date | None = None) -
         row=row, rearing=animal.rearing, artificial_insemination=animal.artificial_insemination,
         local_ids=[f"{li.institution.code}:{li.local_id}" for li in sorted(animal.local_ids, key=lambda li: li.id)],
         offspring=offspring, history=hist, status=st, notes=animal.notes, health_notes=animal.health_notes,
-        void=animal.void, void_reason=animal.void_reason,
+        void=animal.void, void_reason=animal.void_reason, version=animal.version,
     )
 
 

@@ -181,11 +181,6 @@ def update_animal(
                               sire=sire, dam=dam, birth_institution=birth_institution)
 
 
-def record_version(session: Session, studbook_id: str) -> int:
-    """The ``version`` of an animal's master record (raised by every change of it)."""
-    return get_animal(session, studbook_id, include_void=True).version
-
-
 def check_version(animal: Animal, expected_version: int | None) -> None:
     """Refuse a change made against an older read of the record (a lost update)."""
     if expected_version is None:
